@@ -300,7 +300,9 @@ def to_tensor(image: np.ndarray, device: torch.device | str | None = None) -> to
         raise InvalidParameterError(
             f"Expected an (H, W, 3) uint8 RGB image, got shape {image.shape} and dtype {image.dtype}.")
     target = torch.device(device) if device is not None else default_device()
-    tensor = torch.from_numpy(np.ascontiguousarray(image)).to(target)
+    # Read-only arrays (cached samples) are copied: torch cannot wrap them without a warning.
+    source = np.ascontiguousarray(image) if image.flags.writeable else image.copy()
+    tensor = torch.from_numpy(source).to(target)
     return tensor.permute(2, 0, 1).unsqueeze(0).float().div_(255.0).contiguous()
 
 

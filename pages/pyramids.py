@@ -1,0 +1,199 @@
+"""Image pyramids: octaves, Laplacian bands, what is lost and why the blur comes first."""
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from core.pyramid_analysis import (aliasing_demo, build_octaves, down_up, octave_spectra,
+                                   opencv_agreement)
+from core.pyramids import max_levels
+from ui import figures
+from ui.imaging import png_bytes, symmetric_limit, zip_of_pngs
+from ui.widgets import current_image, show_figure, url_choice, url_float, url_int
+
+KERNEL_LABELS = {"binomial": "OpenCV's 5-tap binomial [1 4 6 4 1]/16", "gaussian": "Gaussian with σ"}
+VIEWS = {"stacked": "Stacked as a pyramid", "native": "Side by side at native size",
+         "full": "Each resized back to full size"}
+LUMA = np.array([0.299, 0.587, 0.114], np.float32)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def cached_octaves(digest: str, levels: int, kernel: str, sigma: float, _pixels):
+    return build_octaves(_pixels, levels, kernel, sigma)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def cached_down_up(digest: str, kernel: str, sigma: float, _pixels):
+    return down_up(_pixels, kernel, sigma)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def cached_spectra(digest: str, levels: int, kernel: str, sigma: float, _gaussian):
+    return octave_spectra(_gaussian)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def cached_aliasing(digest: str, steps: int, _pixels):
+    return aliasing_demo(_pixels, steps)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def cached_agreement(digest: str, _pixels):
+    return opencv_agreement(_pixels)
+
+
+image = current_image()
+height, width = image.pixels.shape[:2]
+deepest = max_levels(height, width)
+
+st.title("🔺 Image pyramids")
+st.markdown(
+    "An image pyramid is the same picture at a series of resolutions, each half the size of the "
+    "one below: the **octaves**. Each octave is made by *blurring, then dropping every other row "
+    "and column* (OpenCV's `pyrDown`). Pyramids make searches coarse-to-fine, let blending work "
+    "band by band, and are the idea behind SPP, PSPNet and ASPP in CNNs.")
+
+if st.session_state.get("levels", 0) > deepest:
+    st.session_state["levels"] = deepest   # a smaller image was picked: fewer octaves exist
+left, middle, right = st.columns([2, 2, 2])
+levels = left.slider("Levels (octaves)", 1, deepest, url_int("levels", min(5, deepest), 1, deepest),
+                     key="levels", help=f"This {width}×{height} image halves {deepest - 1} times "
+                                        "before its shorter side reaches one pixel.")
+kernel = middle.radio("Blur kernel", list(KERNEL_LABELS), format_func=KERNEL_LABELS.get,
+                      index=list(KERNEL_LABELS).index(url_choice("kernel", "binomial", list(KERNEL_LABELS))),
+                      key="kernel")
+sigma = right.slider("σ of the Gaussian (pixels)", 0.5, 3.0, url_float("sigma", 1.0, 0.5, 3.0), 0.1,
+                     key="sigma", disabled=kernel != "gaussian",
+                     help="Small σ blurs too little (aliasing survives); large σ blurs away detail "
+                          "the smaller grid could still hold.")
+st.query_params.update(levels=str(levels), kernel=kernel, sigma=f"{sigma:g}")
+if kernel == "binomial":
+    sigma = 1.0   # ignored by the binomial kernel; fixed so the cache does not split on it
+
+octaves = cached_octaves(image.digest, levels, kernel, sigma, image.pixels)
+
+# ------------------------------------------------------------------------------------------
+st.header("1 · The Gaussian pyramid")
+view = st.segmented_control("Show the octaves", list(VIEWS), format_func=VIEWS.get,
+                            default="stacked", key="view") or "stacked"
+if view == "stacked":
+    show_figure(figures.stacked_pyramid_figure(octaves.gaussian), "pyramid-stacked")
+elif view == "native":
+    show_figure(figures.side_by_side_figure(octaves.gaussian), "pyramid-native")
+else:
+    titles = [f"octave {i} ({g.shape[1]}×{g.shape[0]}) → {width}×{height}"
+              for i, g in enumerate(octaves.gaussian)]
+    show_figure(figures.image_grid_figure(octaves.expanded, titles, cols=3, match_axes=True),
+                "pyramid-full-size")
+    st.caption("Each octave brought back to full size with repeated `pyrUp`, as DeepDream and "
+               "pyramid blending use them. Zoom into one panel: all of them follow.")
+
+a, b, c = st.columns(3)
+a.metric("Pixels stored, all octaves ÷ the image", f"{octaves.storage:.5f}")
+b.metric(f"Exact halving, {levels} levels: (1 − 4⁻ᴸ) ÷ ¾", f"{octaves.storage_ideal:.5f}")
+c.metric("The source text's bound: 1 + 1/3", f"{4 / 3:.5f}")
+st.caption(
+    "Each octave has a quarter of the pixels of the one below, so the whole pyramid costs at most "
+    "one third more than the image. Odd sides round *up* (a side of 451 becomes 226), so a real "
+    "image can land a hair above 4/3 once many levels are kept.")
+
+# ------------------------------------------------------------------------------------------
+st.header("2 · The Laplacian pyramid: what each octave adds")
+st.markdown(
+    "A Laplacian band is an octave minus the next, smaller octave brought back up: the detail "
+    "that exists at that scale only. Bands are **signed** — red is brighter than the blurred "
+    "guess, blue darker — and the last level is the small Gaussian that everything rests on.")
+bands = [band @ LUMA for band in octaves.laplacian[:-1]]
+if bands:
+    limits = [symmetric_limit(band) for band in bands]
+    titles = [f"band {i} ({band.shape[1]}×{band.shape[0]}), ±{lim:.3f}"
+              for i, (band, lim) in enumerate(zip(bands, limits))]
+    show_figure(figures.signed_bands_figure(bands, titles, limits), "laplacian-bands")
+else:
+    st.info("With one level there is no band yet: the pyramid is just the image. Add a level.")
+coarsest = np.clip(octaves.laplacian[-1] * 255 + 0.5, 0, 255).astype(np.uint8)
+col_image, col_text = st.columns([1, 2])
+with col_image:
+    show_figure(figures.image_figure(coarsest, title=f"coarsest level {coarsest.shape[1]}×{coarsest.shape[0]}",
+                                     height=260), "laplacian-coarsest")
+with col_text:
+    st.metric("Reconstruction: max |collapse(bands) − image|", f"{octaves.reconstruction_error:.1e}",
+              help="On the 0–1 scale. float32 keeps about 7 digits, so ~1e-7 means exact.")
+    st.markdown(
+        "Collapsing the pyramid — start from the coarsest level, `pyrUp`, add the band, repeat — "
+        "gives the image back **exactly**, because each band stores precisely what `pyrUp` "
+        "could not guess. (Subtracting in 8-bit integers, as some tutorials do, clips the "
+        "negative half of every band and loses this.)")
+
+# ------------------------------------------------------------------------------------------
+st.header("3 · Down, then up: one octave loses detail for good")
+loss = cached_down_up(image.digest, kernel, sigma, image.pixels)
+show_figure(figures.image_grid_figure(
+    [image.pixels, loss.restored],
+    ["original", f"pyrDown then pyrUp ({width}×{height} → "
+                 f"{(width + 1) // 2}×{(height + 1) // 2} → {width}×{height})"],
+    cols=2, match_axes=True, max_side=1024, row_height=380), "down-up")
+show_figure(figures.heatmap_grid_figure([loss.error], ["|original − restored|, grey levels"], cols=1,
+                                        colorbar_title="grey levels", max_side=1024), "down-up-error")
+a, b = st.columns(2)
+a.metric("Largest difference (grey levels of 255)", f"{loss.max_error:.0f}")
+b.metric("PSNR of the restored image", f"{loss.psnr:.1f} dB")
+st.caption("`pyrUp` inserts zero rows and columns and blurs them in: it can only interpolate. "
+           "The error sits on edges and fine texture — exactly the first Laplacian band.")
+
+# ------------------------------------------------------------------------------------------
+st.header("4 · Why the blur comes before dropping rows")
+spectra = cached_spectra(image.digest, levels, kernel, sigma, octaves.gaussian)
+if spectra.power:
+    show_figure(figures.radial_spectra_figure(
+        spectra.frequencies, spectra.power, [f"octave {i}" for i in range(len(spectra.power))]),
+        "octave-spectra")
+st.markdown(
+    "A grid with half the pixels can only hold frequencies up to half as high (its Nyquist "
+    "limit, dotted). Each octave's spectrum stops at its limit: the blur removed what lay beyond "
+    "*before* rows were dropped. Skip the blur and that energy does not vanish — it **folds back** "
+    "as false, coarser patterns (aliasing). Compare both ways:")
+steps = st.slider("Octaves down", 1, 3, 2, key="alias_steps")
+demo = cached_aliasing(image.digest, steps, image.pixels)
+show_figure(figures.image_grid_figure(
+    [demo.naive, demo.blurred], [f"rows dropped {steps}× without blur", f"pyrDown {steps}×"],
+    cols=2, match_axes=True, row_height=340), "aliasing-images")
+show_figure(figures.heatmap_grid_figure(
+    [demo.naive_spectrum, demo.blurred_spectrum],
+    ["spectrum without blur (log₁₀ magnitude)", "spectrum with pyrDown"], cols=2,
+    colorbar_title="log₁₀ |F|"), "aliasing-spectra")
+st.caption(f"{demo.source_high_fraction:.1%} of this image's energy lies above the smaller grid's "
+           "Nyquist limit. Without the blur, all of it is folded into the spectrum on the left. "
+           "Try the zone plate or the stripes sample.")
+
+# ------------------------------------------------------------------------------------------
+st.header("5 · OpenCV's pyrDown beside ours")
+agreement = cached_agreement(image.digest, image.pixels)
+show_figure(figures.image_grid_figure(
+    [np.clip(agreement.ours + 0.5, 0, 255).astype(np.uint8),
+     np.clip(agreement.theirs + 0.5, 0, 255).astype(np.uint8)],
+    ["ScaleScope's torch pyr_down", "cv2.pyrDown"], cols=2, match_axes=True, row_height=340),
+    "opencv-comparison")
+st.metric("max |ours − OpenCV| (grey levels, float32)", f"{agreement.max_difference:.2e}")
+st.caption(
+    "ScaleScope's own torch implementation (the one that runs on a GPU and carries gradients) "
+    "uses OpenCV's conventions: the 5-tap binomial kernel, reflect-101 borders and sizes that "
+    "round up. kornia and scikit-image round down and resample at half-pixel offsets, so their "
+    "levels differ from OpenCV's by many grey levels.")
+
+# ------------------------------------------------------------------------------------------
+st.header("Downloads")
+table = pd.DataFrame({
+    "octave": range(levels),
+    "width": [g.shape[1] for g in octaves.gaussian],
+    "height": [g.shape[0] for g in octaves.gaussian],
+    "pixels": [g.shape[0] * g.shape[1] for g in octaves.gaussian],
+    "laplacian_band_rms": [float(np.sqrt(np.mean(b ** 2))) for b in octaves.laplacian],
+})
+a, b, c = st.columns(3)
+a.download_button("Octaves (zip of PNGs)",
+                  zip_of_pngs({f"octave-{i}": g for i, g in enumerate(octaves.gaussian)}),
+                  "octaves.zip", "application/zip")
+b.download_button("Numbers (CSV)", table.to_csv(index=False), "pyramid.csv", "text/csv")
+c.download_button("Restored image (PNG)", png_bytes(loss.restored), "down-up.png", "image/png")
+st.caption("Every chart has its own PNG download: the camera icon in its toolbar.")

@@ -1,0 +1,81 @@
+"""Every page in a real browser: opens, takes an upload, reacts to a control, never shows a traceback."""
+
+import re
+
+import cv2
+import numpy as np
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import screenshot, wait_idle
+from ui.catalogue import LESSONS
+
+pytestmark = pytest.mark.e2e
+EXCEPTION = '[data-testid="stException"]'
+UPLOAD_INPUT = '[data-testid="stFileUploaderDropzoneInput"]'
+BUILT = [lesson for lesson in LESSONS if lesson.script]
+
+
+def _open(page, path: str) -> None:
+    page.goto(path)
+    wait_idle(page)
+    expect(page.locator(EXCEPTION)).to_have_count(0)
+
+
+def test_home_lists_every_lesson_and_names_the_device(page):
+    _open(page, "/")
+    expect(page.get_by_role("heading", name="ScaleScope")).to_be_visible()
+    for lesson in LESSONS:
+        expect(page.get_by_text(lesson.title).first).to_be_visible()
+    expect(page.get_by_text("Compute device:")).to_be_visible()
+    screenshot(page, "home")
+
+
+@pytest.mark.parametrize("lesson", BUILT, ids=[lesson.url_path for lesson in BUILT])
+def test_page_takes_an_upload_and_a_control_change(page, lesson, tmp_path):
+    _open(page, f"/{lesson.url_path}")
+    screenshot(page, f"{lesson.url_path}-sample")
+    picture = np.zeros((96, 128, 3), np.uint8)
+    cv2.circle(picture, (64, 48), 30, (40, 200, 255), -1)
+    path = tmp_path / "circle.png"
+    cv2.imwrite(str(path), picture)
+    page.locator(UPLOAD_INPUT).set_input_files(str(path))
+    expect(page.get_by_text("96 px").first).to_be_visible(timeout=30_000)
+    expect(page.get_by_role("combobox", name="Sample or your upload")).to_have_value(
+        "Your upload: circle.png")
+    wait_idle(page)
+    expect(page.locator(EXCEPTION)).to_have_count(0)
+    slider = page.get_by_role("slider").first
+    before = slider.input_value()
+    slider.focus()
+    page.keyboard.press("ArrowLeft")
+    expect(slider).not_to_have_value(before)
+    page.wait_for_timeout(300)
+    wait_idle(page)
+    expect(page.locator(EXCEPTION)).to_have_count(0)
+    screenshot(page, f"{lesson.url_path}-upload")
+
+
+def test_a_bad_upload_is_explained_and_the_previous_image_stays(page, tmp_path):
+    _open(page, "/pyramids?image=coffee")
+    expect(page.get_by_text("600×400 px").first).to_be_visible()
+    path = tmp_path / "broken.png"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 40)
+    page.locator(UPLOAD_INPUT).set_input_files(str(path))
+    alert = page.locator('[data-testid="stAlertContentError"]')
+    expect(alert).to_contain_text("broken.png", timeout=30_000)
+    wait_idle(page)
+    expect(page.locator(EXCEPTION)).to_have_count(0)
+    expect(page.get_by_text("600×400 px").first).to_be_visible()
+    expect(page.get_by_role("combobox", name="Sample or your upload")).to_have_value(
+        re.compile("Coffee cup"))
+    screenshot(page, "pyramids-bad-upload")
+
+
+def test_a_shared_link_reproduces_the_view(page):
+    _open(page, "/pyramids?image=zone-plate&levels=3&kernel=gaussian&sigma=2")
+    expect(page.get_by_role("slider", name="Levels (octaves)")).to_have_value("3")
+    expect(page.get_by_text("512×512 px").first).to_be_visible()
+    expect(page.get_by_role("radio", name="Gaussian with σ")).to_be_checked()
+    expect(page.locator(EXCEPTION)).to_have_count(0)
+    screenshot(page, "pyramids-shared-link")

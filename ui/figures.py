@@ -1,0 +1,143 @@
+"""Pure figure builders: arrays in, a Plotly figure out. No Streamlit here.
+
+Images travel as PNG data URIs inside ``go.Image`` traces (a few hundred kB instead of
+megabytes of JSON numbers) and keep their pixel coordinates on the axes even when a large image
+is shrunk for display. Pixels are drawn unsmoothed, so zooming in shows real pixels.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from ui.imaging import (DIVERGING, SEQUENTIAL, colorize, compose_row, compose_stack, data_uri,
+                        fit_for_display)
+
+MAX_DISPLAY_SIDE = 1024
+_MARGIN = dict(l=10, r=10, t=40, b=10)
+
+
+def _image_trace(image: np.ndarray, max_side: int, name: str = "") -> go.Image:
+    shown = fit_for_display(image, max_side)
+    scale_y = image.shape[0] / shown.shape[0]
+    scale_x = image.shape[1] / shown.shape[1]
+    return go.Image(source=data_uri(shown), dx=scale_x, dy=scale_y,
+                    x0=(scale_x - 1) / 2, y0=(scale_y - 1) / 2, name=name,
+                    hovertemplate="x=%{x:.0f} y=%{y:.0f}<extra>" + name + "</extra>")
+
+
+def _hide_axes(fig: go.Figure) -> None:
+    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
+    fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False, scaleanchor=None)
+
+
+def image_figure(image: np.ndarray, *, title: str = "", max_side: int = MAX_DISPLAY_SIDE,
+                 height: int | None = None) -> go.Figure:
+    """One image, pixel-exact axes (x to the right, y down)."""
+    fig = go.Figure(_image_trace(image, max_side, title))
+    fig.update_layout(title=title, margin=_MARGIN, height=height)
+    fig.update_yaxes(autorange="reversed", scaleanchor="x")
+    return fig
+
+
+def image_grid_figure(images: list[np.ndarray], titles: list[str], *, cols: int = 3,
+                      max_side: int = 512, match_axes: bool = False,
+                      row_height: int = 300) -> go.Figure:
+    """Images in a grid of subplots; with ``match_axes`` zoom and pan move all of them together."""
+    if len(images) != len(titles):
+        raise ValueError(f"{len(images)} images but {len(titles)} titles.")
+    cols = max(1, min(cols, len(images)))
+    rows = math.ceil(len(images) / cols)
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles,
+                        horizontal_spacing=0.02, vertical_spacing=0.08 / rows)
+    for i, (image, title) in enumerate(zip(images, titles)):
+        fig.add_trace(_image_trace(image, max_side, title), row=i // cols + 1, col=i % cols + 1)
+    fig.update_yaxes(autorange="reversed")
+    for i in range(len(images)):
+        suffix = "" if i == 0 else str(i + 1)
+        fig.layout[f"yaxis{suffix}"].scaleanchor = f"x{suffix}"
+        if match_axes and i > 0:
+            fig.layout[f"xaxis{suffix}"].matches = "x"
+            fig.layout[f"yaxis{suffix}"].matches = "y"
+    fig.update_layout(margin=_MARGIN, height=row_height * rows + 40, showlegend=False)
+    _hide_axes(fig)
+    return fig
+
+
+def stacked_pyramid_figure(levels: list[np.ndarray], *, max_side: int = MAX_DISPLAY_SIDE) -> go.Figure:
+    """The octaves stacked like a pyramid: the full image at the bottom, the smallest on top."""
+    canvas, origins = compose_stack(levels)
+    fig = image_figure(canvas, max_side=max_side, height=620)
+    for i, ((top, left), level) in enumerate(zip(origins, levels)):
+        fig.add_annotation(x=left + level.shape[1], y=top + level.shape[0] / 2, xanchor="left",
+                           text=f" octave {i}: {level.shape[1]}×{level.shape[0]}",
+                           showarrow=False, font=dict(size=12))
+    fig.update_layout(title="Gaussian pyramid, stacked (octave 0 at the bottom)")
+    _hide_axes(fig)
+    return fig
+
+
+def side_by_side_figure(levels: list[np.ndarray], *, max_side: int = 2 * MAX_DISPLAY_SIDE) -> go.Figure:
+    """Every octave at its native size, left to right."""
+    canvas, origins = compose_row(levels)
+    fig = image_figure(canvas, max_side=max_side, height=480)
+    for i, ((top, left), level) in enumerate(zip(origins, levels)):
+        fig.add_annotation(x=left + level.shape[1] / 2, y=canvas.shape[0], yanchor="top",
+                           text=f"{i}: {level.shape[1]}×{level.shape[0]}", showarrow=False)
+    fig.update_layout(title="Octaves side by side at native size (1 screen unit = 1 pixel)")
+    _hide_axes(fig)
+    return fig
+
+
+def signed_bands_figure(bands: list[np.ndarray], titles: list[str], limits: list[float], *,
+                        cols: int = 3, max_side: int = 512) -> go.Figure:
+    """Signed 2-D arrays on a diverging scale centred on 0, each scaled to its own ± limit.
+
+    The colour bar reads in units of each panel's limit (named in its title).
+    """
+    images = [colorize(b, -lim, lim, DIVERGING) for b, lim in zip(bands, limits)]
+    fig = image_grid_figure(images, titles, cols=cols, max_side=max_side)
+    _add_colorbar(fig, -1.0, 1.0, DIVERGING, "× panel limit")
+    return fig
+
+
+def heatmap_grid_figure(arrays: list[np.ndarray], titles: list[str], *, colorscale: str = SEQUENTIAL,
+                        colorbar_title: str = "", cols: int = 3, max_side: int = 512,
+                        low: float | None = None, high: float | None = None) -> go.Figure:
+    """Unsigned 2-D arrays on one shared colour scale (e.g. spectra, error maps)."""
+    low = min(float(a.min()) for a in arrays) if low is None else low
+    high = max(float(a.max()) for a in arrays) if high is None else high
+    images = [colorize(a, low, high, colorscale) for a in arrays]
+    fig = image_grid_figure(images, titles, cols=cols, max_side=max_side)
+    _add_colorbar(fig, low, high, colorscale, colorbar_title)
+    return fig
+
+
+def _add_colorbar(fig: go.Figure, low: float, high: float, colorscale: str, title: str) -> None:
+    # An invisible marker carries the colour bar: the panels themselves are pre-coloured PNGs.
+    fig.add_trace(go.Scatter(
+        x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip",
+        marker=dict(colorscale=colorscale, cmin=low, cmax=high, color=[low], showscale=True,
+                    colorbar=dict(title=dict(text=title, side="right"), thickness=12, len=0.8))))
+
+
+def radial_spectra_figure(frequencies: list[np.ndarray], power: list[np.ndarray],
+                          names: list[str]) -> go.Figure:
+    """Radial power per octave on a common axis of cycles per original pixel, log-log.
+
+    A dotted line marks each octave's Nyquist limit ``0.5 / 2^i``: the blur has to remove what
+    lies to its right before rows are dropped, or it folds back.
+    """
+    fig = go.Figure()
+    for i, (f, p, name) in enumerate(zip(frequencies, power, names)):
+        keep = np.isfinite(p) & (p > 0)
+        fig.add_trace(go.Scatter(x=f[keep], y=p[keep], mode="lines", name=name))
+        fig.add_vline(x=0.5 / 2**i, line_dash="dot", line_width=1, opacity=0.5)
+    fig.update_xaxes(type="log", title="frequency (cycles per pixel of octave 0)")
+    fig.update_yaxes(type="log", title="mean power")
+    fig.update_layout(title="Radial power spectrum of each octave (dotted: each octave's Nyquist limit)",
+                      margin=_MARGIN, height=420, legend=dict(orientation="h", y=-0.25))
+    return fig
