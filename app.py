@@ -7,7 +7,7 @@ from ui.widgets import image_picker
 
 st.set_page_config(page_title="ScaleScope", page_icon="🔺", layout="wide")
 
-pages = [st.Page("pages/home.py", title="Home", icon="🏠", default=True)]
+pages = [st.Page("app_pages/home.py", title="Home", icon="🏠", default=True)]
 pages += [st.Page(lesson.script, title=lesson.title, icon=lesson.icon, url_path=lesson.url_path)
           for lesson in LESSONS if lesson.script]
 navigation = st.navigation(pages)

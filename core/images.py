@@ -32,7 +32,7 @@ DEFAULT_MAX_PIXELS = 40_000_000
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 WORKING_SIDE = 2048
 BACKGROUND = (255, 255, 255)
-ACCEPTED_FORMATS = ("PNG", "JPEG", "MPO", "WEBP", "BMP", "TIFF", "GIF")
+ACCEPTED_FORMATS = ("PNG", "JPEG", "WEBP", "BMP", "TIFF", "GIF")   # JPEG includes camera MPO files
 ACCEPTED_EXTENSIONS = ("png", "jpg", "jpeg", "webp", "bmp", "tif", "tiff", "gif")
 READABLE_FORMATS = "PNG, JPEG, WebP, BMP, TIFF or GIF"
 

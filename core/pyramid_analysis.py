@@ -134,7 +134,9 @@ class OctaveSpectra:
         frequencies: per level, ring centres in cycles per *original* pixel (a level-``i``
             frequency ``f`` is ``f / 2^i`` on the original grid), so every curve ends at its own
             Nyquist limit ``0.5 / 2^i``.
-        power: per level, mean power per ring.
+        power: per level, mean power per ring, as a density per original pixel: a level-``i``
+            value is multiplied by ``4^i`` (its frequency axis is squeezed by ``2^i`` in each of
+            two directions), so detail an octave keeps plots on top of octave 0's curve.
     """
 
     frequencies: list[np.ndarray]
@@ -150,7 +152,7 @@ def octave_spectra(gaussian: list[np.ndarray], bins: int = 48) -> OctaveSpectra:
         gray = luminance(to_tensor(level, device="cpu"))[0]
         f, p = radial_power(gray, bins)
         frequencies.append((f / 2**i).numpy())
-        power.append(p.numpy())
+        power.append((p * 4**i).numpy())
     return OctaveSpectra(frequencies, power)
 
 

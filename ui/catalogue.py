@@ -20,7 +20,7 @@ class Lesson:
 LESSONS = (
     Lesson("pyramids", "Image pyramids", "🔺",
            "Gaussian and Laplacian octaves, exact reconstruction, the 4/3 storage bound, spectra, "
-           "and OpenCV's pyrDown beside ours.", "pages/pyramids.py"),
+           "and OpenCV's pyrDown beside ours.", "app_pages/pyramids.py"),
     Lesson("search", "Coarse-to-fine search", "🔎",
            "Find a patch (the cat's eye) at the top octave first, then refine: positions evaluated "
            "against an exhaustive search.", None),

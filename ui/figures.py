@@ -45,12 +45,17 @@ def image_figure(image: np.ndarray, *, title: str = "", max_side: int = MAX_DISP
 
 def image_grid_figure(images: list[np.ndarray], titles: list[str], *, cols: int = 3,
                       max_side: int = 512, match_axes: bool = False,
-                      row_height: int = 300) -> go.Figure:
+                      row_height: int | None = None) -> go.Figure:
     """Images in a grid of subplots; with ``match_axes`` zoom and pan move all of them together."""
     if len(images) != len(titles):
         raise ValueError(f"{len(images)} images but {len(titles)} titles.")
     cols = max(1, min(cols, len(images)))
     rows = math.ceil(len(images) / cols)
+    if row_height is None:
+        # Size rows to the first image's aspect in a panel of a ~1100 px wide page, so titles
+        # sit right above their image instead of above empty space.
+        aspect = images[0].shape[0] / images[0].shape[1]
+        row_height = int(min(600, max(120, 1000 / cols * aspect))) + 40
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles,
                         horizontal_spacing=0.02, vertical_spacing=0.08 / rows)
     for i, (image, title) in enumerate(zip(images, titles)):

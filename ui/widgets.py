@@ -106,8 +106,8 @@ def image_picker() -> PickedImage:
         if error:
             st.error(error)
         picked = st.session_state[_UPLOADED] if choice == UPLOAD else _sample(choice)
-        st.image(picked.pixels, caption=f"{picked.pixels.shape[1]}×{picked.pixels.shape[0]} px",
-                 width="stretch")
+        st.image(picked.pixels, width="stretch")
+        st.caption(f"{picked.pixels.shape[1]}×{picked.pixels.shape[0]} px")
         for note in picked.notes:
             st.info(note)
         if picked.credit:

@@ -1,5 +1,6 @@
 """A real Streamlit server on a free loopback port, and Debian's Chromium driven by Playwright."""
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -24,10 +25,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def server_url(tmp_path_factory):
+@contextlib.contextmanager
+def running_server(log_dir: Path):
+    """Start ``streamlit run app.py`` on a free loopback port; yield its URL; stop it."""
     port = _free_port()
-    log_path = tmp_path_factory.mktemp("streamlit") / "server.log"
+    log_path = log_dir / f"server-{port}.log"
     with open(log_path, "w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"),
@@ -58,6 +60,12 @@ def server_url(tmp_path_factory):
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+@pytest.fixture(scope="session")
+def server_url(tmp_path_factory):
+    with running_server(tmp_path_factory.mktemp("streamlit")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import screenshot, wait_idle
+from tests.e2e.conftest import running_server, screenshot, wait_idle
 from ui.catalogue import LESSONS
 
 pytestmark = pytest.mark.e2e
@@ -79,3 +79,17 @@ def test_a_shared_link_reproduces_the_view(page):
     expect(page.get_by_role("radio", name="Gaussian with σ")).to_be_checked()
     expect(page.locator(EXCEPTION)).to_have_count(0)
     screenshot(page, "pyramids-shared-link")
+
+
+def test_a_deep_link_is_the_first_request_a_fresh_server_sees(browser, tmp_path):
+    # The first session of a server decides how pages are routed; a link to a lesson must work
+    # even when nobody has opened the home page yet.
+    with running_server(tmp_path) as url:
+        context = browser.new_context(base_url=url, viewport={"width": 1400, "height": 1600})
+        page = context.new_page()
+        try:
+            _open(page, "/pyramids?image=grass&levels=4")
+            expect(page.get_by_role("heading", name="Image pyramids").first).to_be_visible()
+            expect(page.get_by_role("slider", name="Levels (octaves)")).to_have_value("4")
+        finally:
+            context.close()

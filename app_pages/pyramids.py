@@ -132,7 +132,7 @@ show_figure(figures.image_grid_figure(
     [image.pixels, loss.restored],
     ["original", f"pyrDown then pyrUp ({width}×{height} → "
                  f"{(width + 1) // 2}×{(height + 1) // 2} → {width}×{height})"],
-    cols=2, match_axes=True, max_side=1024, row_height=380), "down-up")
+    cols=2, match_axes=True, max_side=1024), "down-up")
 show_figure(figures.heatmap_grid_figure([loss.error], ["|original − restored|, grey levels"], cols=1,
                                         colorbar_title="grey levels", max_side=1024), "down-up-error")
 a, b = st.columns(2)
@@ -157,7 +157,7 @@ steps = st.slider("Octaves down", 1, 3, 2, key="alias_steps")
 demo = cached_aliasing(image.digest, steps, image.pixels)
 show_figure(figures.image_grid_figure(
     [demo.naive, demo.blurred], [f"rows dropped {steps}× without blur", f"pyrDown {steps}×"],
-    cols=2, match_axes=True, row_height=340), "aliasing-images")
+    cols=2, match_axes=True), "aliasing-images")
 show_figure(figures.heatmap_grid_figure(
     [demo.naive_spectrum, demo.blurred_spectrum],
     ["spectrum without blur (log₁₀ magnitude)", "spectrum with pyrDown"], cols=2,
@@ -172,7 +172,7 @@ agreement = cached_agreement(image.digest, image.pixels)
 show_figure(figures.image_grid_figure(
     [np.clip(agreement.ours + 0.5, 0, 255).astype(np.uint8),
      np.clip(agreement.theirs + 0.5, 0, 255).astype(np.uint8)],
-    ["ScaleScope's torch pyr_down", "cv2.pyrDown"], cols=2, match_axes=True, row_height=340),
+    ["ScaleScope's torch pyr_down", "cv2.pyrDown"], cols=2, match_axes=True),
     "opencv-comparison")
 st.metric("max |ours − OpenCV| (grey levels, float32)", f"{agreement.max_difference:.2e}")
 st.caption(

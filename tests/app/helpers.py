@@ -1,0 +1,34 @@
+"""AppTest helpers: run the real entry script and read the Plotly figures it sent."""
+
+import json
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+def app(query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    return at
+
+
+def figures(at: AppTest) -> dict[str, dict]:
+    """Plotly specs by the name given to ``show_figure`` (AppTest has no chart accessor)."""
+    found = {}
+    for element in at.get("plotly_chart"):
+        name = element.proto.id.split("-figure-", 1)[-1]
+        found[name] = json.loads(element.proto.spec)
+    return found
+
+
+def metric(at: AppTest, label_start: str) -> str:
+    matches = [m.value for m in at.metric if m.label.startswith(label_start)]
+    assert len(matches) == 1, f"{label_start!r}: {[m.label for m in at.metric]}"
+    return matches[0]
+
+
+def no_exception(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
