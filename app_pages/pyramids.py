@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core.pyramid_analysis import (aliasing_demo, build_octaves, down_up, octave_spectra,
-                                   opencv_agreement)
+from core.pyramid_analysis import (aliasing_demo, build_octaves, down_up, expand_octaves,
+                                   octave_spectra, opencv_agreement)
 from core.pyramids import max_levels
 from ui import figures
 from ui.imaging import png_bytes, symmetric_limit, zip_of_pngs
@@ -20,6 +20,18 @@ LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 @st.cache_data(max_entries=16, show_spinner=False)
 def cached_octaves(digest: str, levels: int, kernel: str, sigma: float, _pixels):
     return build_octaves(_pixels, levels, kernel, sigma)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def cached_band_luma(digest: str, levels: int, kernel: str, sigma: float, _laplacian):
+    """Each band's luminance and a robust ± limit for its colour scale."""
+    bands = [band @ LUMA for band in _laplacian[:-1]]
+    return bands, [symmetric_limit(band) for band in bands]
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def cached_expanded(digest: str, levels: int, kernel: str, sigma: float, _pixels):
+    return expand_octaves(_pixels, levels, kernel, sigma)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -71,20 +83,22 @@ if kernel == "binomial":
     sigma = 1.0   # ignored by the binomial kernel; fixed so the cache does not split on it
 
 octaves = cached_octaves(image.digest, levels, kernel, sigma, image.pixels)
+setting = (image.digest, levels, kernel, sigma)   # everything a figure below can depend on
 
 # ------------------------------------------------------------------------------------------
 st.header("1 · The Gaussian pyramid")
 view = st.segmented_control("Show the octaves", list(VIEWS), format_func=VIEWS.get,
                             default="stacked", key="view") or "stacked"
 if view == "stacked":
-    show_figure(figures.stacked_pyramid_figure(octaves.gaussian), "pyramid-stacked")
+    show_figure(lambda: figures.stacked_pyramid_figure(octaves.gaussian), "pyramid-stacked", setting)
 elif view == "native":
-    show_figure(figures.side_by_side_figure(octaves.gaussian), "pyramid-native")
+    show_figure(lambda: figures.side_by_side_figure(octaves.gaussian), "pyramid-native", setting)
 else:
     titles = [f"octave {i} ({g.shape[1]}×{g.shape[0]}) → {width}×{height}"
               for i, g in enumerate(octaves.gaussian)]
-    show_figure(figures.image_grid_figure(octaves.expanded, titles, cols=3, match_axes=True),
-                "pyramid-full-size")
+    expanded = cached_expanded(image.digest, levels, kernel, sigma, image.pixels)
+    show_figure(lambda: figures.image_grid_figure(expanded, titles, cols=3, match_axes=True),
+                "pyramid-full-size", setting)
     st.caption("Each octave brought back to full size with repeated `pyrUp`, as DeepDream and "
                "pyramid blending use them. Zoom into one panel: all of them follow.")
 
@@ -103,19 +117,19 @@ st.markdown(
     "A Laplacian band is an octave minus the next, smaller octave brought back up: the detail "
     "that exists at that scale only. Bands are **signed** — red is brighter than the blurred "
     "guess, blue darker — and the last level is the small Gaussian that everything rests on.")
-bands = [band @ LUMA for band in octaves.laplacian[:-1]]
+bands, limits = cached_band_luma(image.digest, levels, kernel, sigma, octaves.laplacian)
 if bands:
-    limits = [symmetric_limit(band) for band in bands]
     titles = [f"band {i} ({band.shape[1]}×{band.shape[0]}), ±{lim:.3f}"
               for i, (band, lim) in enumerate(zip(bands, limits))]
-    show_figure(figures.signed_bands_figure(bands, titles, limits), "laplacian-bands")
+    show_figure(lambda: figures.signed_bands_figure(bands, titles, limits), "laplacian-bands", setting)
 else:
     st.info("With one level there is no band yet: the pyramid is just the image. Add a level.")
 coarsest = np.clip(octaves.laplacian[-1] * 255 + 0.5, 0, 255).astype(np.uint8)
 col_image, col_text = st.columns([1, 2])
 with col_image:
-    show_figure(figures.image_figure(coarsest, title=f"coarsest level {coarsest.shape[1]}×{coarsest.shape[0]}",
-                                     height=260), "laplacian-coarsest")
+    show_figure(lambda: figures.image_figure(
+        coarsest, title=f"coarsest level {coarsest.shape[1]}×{coarsest.shape[0]}", height=260),
+        "laplacian-coarsest", setting)
 with col_text:
     st.metric("Reconstruction: max |collapse(bands) − image|", f"{octaves.reconstruction_error:.1e}",
               help="On the 0–1 scale. float32 keeps about 7 digits, so ~1e-7 means exact.")
@@ -128,13 +142,14 @@ with col_text:
 # ------------------------------------------------------------------------------------------
 st.header("3 · Down, then up: one octave loses detail for good")
 loss = cached_down_up(image.digest, kernel, sigma, image.pixels)
-show_figure(figures.image_grid_figure(
+show_figure(lambda: figures.image_grid_figure(
     [image.pixels, loss.restored],
     ["original", f"pyrDown then pyrUp ({width}×{height} → "
                  f"{(width + 1) // 2}×{(height + 1) // 2} → {width}×{height})"],
-    cols=2, match_axes=True, max_side=1024), "down-up")
-show_figure(figures.heatmap_grid_figure([loss.error], ["|original − restored|, grey levels"], cols=1,
-                                        colorbar_title="grey levels", max_side=1024), "down-up-error")
+    cols=2, match_axes=True, max_side=1024), "down-up", (image.digest, kernel, sigma))
+show_figure(lambda: figures.heatmap_grid_figure(
+    [loss.error], ["|original − restored|, grey levels"], cols=1, colorbar_title="grey levels",
+    max_side=1024), "down-up-error", (image.digest, kernel, sigma))
 a, b = st.columns(2)
 a.metric("Largest difference (grey levels of 255)", f"{loss.max_error:.0f}")
 b.metric("PSNR of the restored image", f"{loss.psnr:.1f} dB")
@@ -145,9 +160,9 @@ st.caption("`pyrUp` inserts zero rows and columns and blurs them in: it can only
 st.header("4 · Why the blur comes before dropping rows")
 spectra = cached_spectra(image.digest, levels, kernel, sigma, octaves.gaussian)
 if spectra.power:
-    show_figure(figures.radial_spectra_figure(
+    show_figure(lambda: figures.radial_spectra_figure(
         spectra.frequencies, spectra.power, [f"octave {i}" for i in range(len(spectra.power))]),
-        "octave-spectra")
+        "octave-spectra", setting)
 st.markdown(
     "A grid with half the pixels can only hold frequencies up to half as high (its Nyquist "
     "limit, dotted). Each octave's spectrum stops at its limit: the blur removed what lay beyond "
@@ -155,13 +170,13 @@ st.markdown(
     "as false, coarser patterns (aliasing). Compare both ways:")
 steps = st.slider("Octaves down", 1, 3, 2, key="alias_steps")
 demo = cached_aliasing(image.digest, steps, image.pixels)
-show_figure(figures.image_grid_figure(
+show_figure(lambda: figures.image_grid_figure(
     [demo.naive, demo.blurred], [f"rows dropped {steps}× without blur", f"pyrDown {steps}×"],
-    cols=2, match_axes=True), "aliasing-images")
-show_figure(figures.heatmap_grid_figure(
+    cols=2, match_axes=True), "aliasing-images", (image.digest, steps))
+show_figure(lambda: figures.heatmap_grid_figure(
     [demo.naive_spectrum, demo.blurred_spectrum],
     ["spectrum without blur (log₁₀ magnitude)", "spectrum with pyrDown"], cols=2,
-    colorbar_title="log₁₀ |F|"), "aliasing-spectra")
+    colorbar_title="log₁₀ |F|"), "aliasing-spectra", (image.digest, steps))
 st.caption(f"{demo.source_high_fraction:.1%} of this image's energy lies above the smaller grid's "
            "Nyquist limit. Without the blur, all of it is folded into the spectrum on the left. "
            "Try the zone plate or the stripes sample.")
@@ -169,11 +184,11 @@ st.caption(f"{demo.source_high_fraction:.1%} of this image's energy lies above t
 # ------------------------------------------------------------------------------------------
 st.header("5 · OpenCV's pyrDown beside ours")
 agreement = cached_agreement(image.digest, image.pixels)
-show_figure(figures.image_grid_figure(
+show_figure(lambda: figures.image_grid_figure(
     [np.clip(agreement.ours + 0.5, 0, 255).astype(np.uint8),
      np.clip(agreement.theirs + 0.5, 0, 255).astype(np.uint8)],
     ["ScaleScope's torch pyr_down", "cv2.pyrDown"], cols=2, match_axes=True),
-    "opencv-comparison")
+    "opencv-comparison", (image.digest,))
 st.metric("max |ours − OpenCV| (grey levels, float32)", f"{agreement.max_difference:.2e}")
 st.caption(
     "ScaleScope's own torch implementation (the one that runs on a GPU and carries gradients) "
@@ -191,9 +206,10 @@ table = pd.DataFrame({
     "laplacian_band_rms": [float(np.sqrt(np.mean(b ** 2))) for b in octaves.laplacian],
 })
 a, b, c = st.columns(3)
+# Files are encoded only when a button is pressed, not on every rerun.
 a.download_button("Octaves (zip of PNGs)",
-                  zip_of_pngs({f"octave-{i}": g for i, g in enumerate(octaves.gaussian)}),
+                  lambda: zip_of_pngs({f"octave-{i}": g for i, g in enumerate(octaves.gaussian)}),
                   "octaves.zip", "application/zip")
 b.download_button("Numbers (CSV)", table.to_csv(index=False), "pyramid.csv", "text/csv")
-c.download_button("Restored image (PNG)", png_bytes(loss.restored), "down-up.png", "image/png")
+c.download_button("Restored image (PNG)", lambda: png_bytes(loss.restored), "down-up.png", "image/png")
 st.caption("Every chart has its own PNG download: the camera icon in its toolbar.")

@@ -26,7 +26,6 @@ class Octaves:
         gaussian: ``levels`` arrays ``(H_i, W_i, 3) uint8``, finest first.
         laplacian: ``levels - 1`` signed bands ``(H_i, W_i, 3) float32`` (image in [0, 1]),
             then the coarsest Gaussian level as float32.
-        expanded: each Gaussian level brought back to full size by repeated ``pyr_up``, uint8.
         reconstruction_error: max ``|reconstruct(laplacian) - image|`` on the [0, 1] scale.
         storage: total pixels of all levels / pixels of the image.
         storage_ideal: the same for exact halving, ``(1 - 4^-L) / (3/4)``.
@@ -34,7 +33,6 @@ class Octaves:
 
     gaussian: list[np.ndarray]
     laplacian: list[np.ndarray]
-    expanded: list[np.ndarray]
     reconstruction_error: float
     storage: float
     storage_ideal: float
@@ -54,23 +52,29 @@ def build_octaves(image: np.ndarray, levels: int, kernel: str = "binomial",
         gaussians = gaussian_pyramid(x, levels, kernel=k)
         bands = laplacian_pyramid(x, levels, kernel=k)
         error = float((reconstruct(bands, kernel=k) - x).abs().max())
-        shapes = [tuple(g.shape[-2:]) for g in gaussians]
-        expanded = [_expand_to(g, shapes[:i], k) for i, g in enumerate(gaussians)]
+    shapes = [tuple(g.shape[-2:]) for g in gaussians]
     return Octaves(
         gaussian=[to_image(g) for g in gaussians],
         laplacian=[_hwc(b) for b in bands],
-        expanded=[to_image(e) for e in expanded],
         reconstruction_error=error,
         storage=storage_ratio(shapes),
         storage_ideal=geometric_storage_ratio(levels),
     )
 
 
-def _expand_to(level: torch.Tensor, finer_sizes: list[tuple[int, int]],
-               kernel: torch.Tensor | None) -> torch.Tensor:
-    for size in reversed(finer_sizes):
-        level = pyr_up(level, size, kernel=kernel)
-    return level
+def expand_octaves(image: np.ndarray, levels: int, kernel: str = "binomial",
+                   sigma: float = 1.0) -> list[np.ndarray]:
+    """Each Gaussian octave brought back to full size by repeated ``pyr_up`` (as DeepDream and
+    pyramid blending use them): ``levels`` arrays of the image's shape, uint8."""
+    k = _kernel(kernel, sigma)
+    with torch.no_grad():
+        gaussians = gaussian_pyramid(to_tensor(image), levels, kernel=k)
+        expanded = []
+        for i, level in enumerate(gaussians):
+            for finer in reversed(gaussians[:i]):
+                level = pyr_up(level, tuple(finer.shape[-2:]), kernel=k)
+            expanded.append(to_image(level))
+    return expanded
 
 
 @dataclass(frozen=True)

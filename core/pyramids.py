@@ -73,7 +73,8 @@ def pyr_down(x: torch.Tensor, *, kernel: torch.Tensor | None = None,
     """
     _check_batch(x)
     if _use_opencv(x, kernel, backend):
-        return _opencv_planes(x, cv2.pyrDown, ((x.shape[-2] + 1) // 2, (x.shape[-1] + 1) // 2))
+        return _opencv_planes(x, lambda p, out: cv2.pyrDown(p, dst=out),
+                              ((x.shape[-2] + 1) // 2, (x.shape[-1] + 1) // 2))
     k = _kernel_for(x, kernel)
     return _down_1d(_down_1d(x, k, dim=-1), k, dim=-2)
 
@@ -99,7 +100,8 @@ def pyr_up(x: torch.Tensor, size: tuple[int, int] | None = None, *,
             raise InvalidParameterError(
                 f"pyr_up can only reach a {axis} of {2 * n - 1} or {2 * n} from {n}, not {m}.")
     if _use_opencv(x, kernel, backend):
-        return _opencv_planes(x, lambda p: cv2.pyrUp(p, dstsize=(out_w, out_h)), (out_h, out_w))
+        return _opencv_planes(x, lambda p, out: cv2.pyrUp(p, dst=out, dstsize=(out_w, out_h)),
+                              (out_h, out_w))
     k = _kernel_for(x, kernel)
     return _up_1d(_up_1d(x, k, out_w, dim=-1), k, out_h, dim=-2)
 
@@ -247,7 +249,9 @@ def _opencv_planes(x: torch.Tensor, op, out_size: tuple[int, int]) -> torch.Tens
     out = torch.empty((batch * channels, *out_size), dtype=x.dtype)
     source, target = planes.numpy(), out.numpy()
     for i in range(batch * channels):
-        target[i] = op(source[i])
+        written = op(source[i], target[i])   # OpenCV writes into the view it is given
+        if written.ctypes.data != target[i].ctypes.data:
+            target[i] = written
     return out.reshape(batch, channels, *out_size)
 
 

@@ -3,6 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh requirements-bench.txt
-for script in benchmarks/*.py; do
-  .venv/bin/python "$script" "$@"
+for script in benchmarks/[a-z]*.py; do
+  .venv/bin/python -m "benchmarks.$(basename "$script" .py)" "$@"
 done

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
+import plotly.graph_objects as go
 import streamlit as st
 
 from core.errors import ImageLoadError
 from core.images import (ACCEPTED_EXTENSIONS, DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS, WORKING_SIDE,
                          decode_image, fit_working_size, image_digest)
 from core.samples import DEFAULT_SAMPLE, SAMPLES
+from ui.imaging import fit_for_display
 
 UPLOAD = "__upload__"
+PREVIEW_SIDE = 400
 _CHOICE, _UPLOADER, _UPLOADED, _SEEN_UPLOAD, _ERROR = (
     "image_choice", "uploader", "uploaded_image", "seen_upload_id", "upload_error")
 
@@ -28,6 +32,7 @@ class PickedImage:
         digest: sha256 of ``pixels``: the key of every cache computed from it.
         notes: sentences about conversions and resizing, shown under the picker.
         credit: author and licence of a bundled photo; empty for uploads.
+        preview: a copy at most ``PREVIEW_SIDE`` wide or tall, for the sidebar.
     """
 
     key: str
@@ -36,6 +41,7 @@ class PickedImage:
     digest: str
     notes: tuple[str, ...]
     credit: str
+    preview: np.ndarray
 
 
 @st.cache_resource(show_spinner=False)
@@ -43,14 +49,16 @@ def _sample(name: str) -> PickedImage:
     sample = SAMPLES[name]
     pixels = sample.load()
     pixels.setflags(write=False)
-    return PickedImage(name, sample.title, pixels, image_digest(pixels), (), sample.credit)
+    return PickedImage(name, sample.title, pixels, image_digest(pixels), (), sample.credit,
+                       fit_for_display(pixels, PREVIEW_SIDE))
 
 
-def _label(choice: str) -> str:
-    if choice == UPLOAD:
-        return f"Your upload: {st.session_state[_UPLOADED].label}"
-    sample = SAMPLES[choice]
-    return f"{'📷' if sample.kind == 'photo' else '🧪'} {sample.title}"
+def _labels() -> dict[str, str]:
+    labels = {name: f"{'📷' if sample.kind == 'photo' else '🧪'} {sample.title}"
+              for name, sample in SAMPLES.items()}
+    if _UPLOADED in st.session_state:
+        labels[UPLOAD] = f"Your upload: {st.session_state[_UPLOADED].label}"
+    return labels
 
 
 def _take_new_upload() -> None:
@@ -75,7 +83,7 @@ def _take_new_upload() -> None:
     pixels = np.ascontiguousarray(pixels)
     pixels.setflags(write=False)
     st.session_state[_UPLOADED] = PickedImage(UPLOAD, upload.name, pixels, image_digest(pixels),
-                                              tuple(notes), "")
+                                              tuple(notes), "", fit_for_display(pixels, PREVIEW_SIDE))
     st.session_state[_CHOICE] = UPLOAD
 
 
@@ -94,10 +102,11 @@ def image_picker() -> PickedImage:
     """Draw the sidebar picker and return the current image. Call once per run, from ``app.py``."""
     _choice_from_url()
     _take_new_upload()
-    options = list(SAMPLES) + ([UPLOAD] if _UPLOADED in st.session_state else [])
+    labels = _labels()
     with st.sidebar:
         st.subheader("Image")
-        choice = st.selectbox("Sample or your upload", options, key=_CHOICE, format_func=_label)
+        choice = st.selectbox("Sample or your upload", list(labels), key=_CHOICE,
+                              format_func=labels.__getitem__)
         st.file_uploader(
             "Upload your own", type=list(ACCEPTED_EXTENSIONS), key=_UPLOADER,
             help=(f"PNG, JPEG, WebP, BMP, TIFF or GIF; up to {DEFAULT_MAX_BYTES // 2**20} MB and "
@@ -106,7 +115,7 @@ def image_picker() -> PickedImage:
         if error:
             st.error(error)
         picked = st.session_state[_UPLOADED] if choice == UPLOAD else _sample(choice)
-        st.image(picked.pixels, width="stretch")
+        st.image(picked.preview, width="stretch")
         st.caption(f"{picked.pixels.shape[1]}×{picked.pixels.shape[0]} px")
         for note in picked.notes:
             st.info(note)
@@ -148,8 +157,20 @@ def url_float(key: str, default: float, low: float, high: float) -> float:
     return min(max(value, low), high) if np.isfinite(value) else default
 
 
-def show_figure(fig, name: str) -> None:
-    """Draw a Plotly figure whose toolbar camera saves ``scalescope-<name>.png``."""
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _built_figure(name: str, key: tuple, _build: Callable[[], go.Figure]) -> go.Figure:
+    return _build()
+
+
+def show_figure(build: Callable[[], go.Figure], name: str, key: tuple = ()) -> None:
+    """Draw the figure ``build()`` makes; its toolbar camera saves ``scalescope-<name>.png``.
+
+    With a ``key`` (the image digest and every parameter the figure depends on) the built figure
+    is kept, so a rerun that changes something else does not encode its images again. Figures
+    are shared read-only between sessions: the key holds a sha256 of the pixels, never the
+    pixels themselves.
+    """
+    fig = _built_figure(name, key, build) if key else build()
     st.plotly_chart(fig, key=f"figure-{name}", config={
         "displaylogo": False,
         "toImageButtonOptions": {"format": "png", "filename": f"scalescope-{name}", "scale": 2},

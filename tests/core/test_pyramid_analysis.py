@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from core.patterns import stripes, zone_plate
-from core.pyramid_analysis import aliasing_demo, build_octaves, down_up, octave_spectra, opencv_agreement
+from core.pyramid_analysis import (aliasing_demo, build_octaves, down_up, expand_octaves, octave_spectra,
+                                   opencv_agreement)
 from core.samples import get_sample
 
 
@@ -25,10 +26,13 @@ def test_octaves_match_opencv_on_the_sample(cat):
         sum(g.shape[0] * g.shape[1] for g in octaves.gaussian) / (300 * 451))
 
 
-def test_expanded_octaves_are_full_size_and_octave_zero_is_the_image(cat):
-    octaves = build_octaves(cat, 3, "gaussian", 1.2)
-    assert all(e.shape == cat.shape for e in octaves.expanded)
-    assert np.array_equal(octaves.expanded[0], cat)
+def test_expanded_octaves_are_full_size_and_match_opencvs_pyrup_chain(cat):
+    expanded = expand_octaves(cat, 3)
+    assert all(e.shape == cat.shape for e in expanded)
+    assert np.array_equal(expanded[0], cat)
+    level = cv2.pyrDown(cv2.pyrDown(cat.astype(np.float32) / 255))
+    level = cv2.pyrUp(cv2.pyrUp(level, dstsize=(226, 150)), dstsize=(451, 300))
+    assert np.abs(expanded[2].astype(int) - np.floor(level * 255 + 0.5)).max() <= 1
 
 
 def test_down_up_error_and_psnr_agree_with_opencv(cat):

@@ -1,0 +1,66 @@
+"""Page latency measured with AppTest: first render, a control change, and a cached re-render.
+
+Run: ``.venv/bin/python -m benchmarks.pages``. The first run of a fresh process imports torch and
+friends; that is reported separately and left out of the page numbers.
+"""
+
+from __future__ import annotations
+
+import io
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from core.patterns import zone_plate
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+def _timed(action) -> float:
+    start = time.perf_counter()
+    action()
+    return (time.perf_counter() - start) * 1e3
+
+
+def _png(image: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def measure(label: str, upload: bytes | None, repeats: int = 5) -> None:
+    first, change, cached = [], [], []
+    for i in range(repeats):
+        st.cache_data.clear()
+        st.cache_resource.clear()
+        at = AppTest.from_file(APP, default_timeout=120)
+        if upload is not None:
+            at.run()
+            at.file_uploader(key="uploader").set_value(("bench.png", upload, "image/png")).run()
+        at.switch_page("app_pages/pyramids.py")
+        first.append(_timed(at.run))
+        change.append(_timed(at.slider(key="levels").set_value(3).run))
+        cached.append(_timed(at.slider(key="levels").set_value(5).run))   # back to the first
+        assert not at.exception, [e.value for e in at.exception]
+    print(f"| pyramids · {label:<28} | {statistics.median(first):8.0f} | {statistics.median(change):8.0f} "
+          f"| {statistics.median(cached):8.0f} |")
+
+
+def main() -> None:
+    warm = _timed(AppTest.from_file(APP, default_timeout=120).run)
+    print(f"# Page latency (AppTest, median of 5; process warm-up {warm:.0f} ms)\n")
+    print("| page · image                            | first ms | change ms | cached ms |")
+    print("|-----------------------------------------|---------:|----------:|----------:|")
+    measure("default sample (451×300)", None)
+    rgb = np.ascontiguousarray(np.repeat(zone_plate(1024)[..., :1], 3, axis=2))
+    measure("upload 1024×1024", _png(rgb))
+    measure("upload 2048×2048", _png(np.ascontiguousarray(np.tile(rgb, (2, 2, 1)))))
+
+
+if __name__ == "__main__":
+    main()
