@@ -55,7 +55,7 @@ def image_grid_figure(images: list[np.ndarray], titles: list[str], *, cols: int 
         # Size rows to the first image's aspect in a panel of a ~1100 px wide page, so titles
         # sit right above their image instead of above empty space.
         aspect = images[0].shape[0] / images[0].shape[1]
-        row_height = int(min(600, max(120, 1000 / cols * aspect))) + 40
+        row_height = int(min(600, max(120, 850 / cols * aspect))) + 40
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles,
                         horizontal_spacing=0.02, vertical_spacing=0.08 / rows)
     for i, (image, title) in enumerate(zip(images, titles)):

@@ -22,29 +22,43 @@ def _open(page, path: str) -> None:
     expect(page.locator(EXCEPTION)).to_have_count(0)
 
 
-def test_home_lists_every_lesson_and_names_the_device(page):
+def _circle_png(tmp_path) -> str:
+    picture = np.zeros((96, 128, 3), np.uint8)
+    cv2.circle(picture, (64, 48), 30, (40, 200, 255), -1)
+    path = tmp_path / "circle.png"
+    cv2.imwrite(str(path), picture)
+    return str(path)
+
+
+def _upload_circle(page, tmp_path) -> None:
+    page.locator(UPLOAD_INPUT).set_input_files(_circle_png(tmp_path))
+    expect(page.get_by_text("128×96 px").first).to_be_visible(timeout=30_000)
+    expect(page.get_by_role("combobox", name="Sample or your upload")).to_have_value(
+        "Your upload: circle.png")
+    wait_idle(page)
+    expect(page.locator(EXCEPTION)).to_have_count(0)
+
+
+def test_home_lists_every_lesson_names_the_device_and_takes_an_upload(page, tmp_path):
     _open(page, "/")
     expect(page.get_by_role("heading", name="ScaleScope")).to_be_visible()
     for lesson in LESSONS:
         expect(page.get_by_text(lesson.title).first).to_be_visible()
     expect(page.get_by_text("Compute device:")).to_be_visible()
     screenshot(page, "home")
+    _upload_circle(page, tmp_path)
+    page.locator('[data-testid="stSidebarNav"] a', has_text="Image pyramids").click()
+    expect(page.get_by_role("heading", name="Image pyramids").first).to_be_visible(timeout=30_000)
+    wait_idle(page)
+    expect(page.get_by_text("128×96 px").first).to_be_visible()   # the upload followed along
+    expect(page.locator(EXCEPTION)).to_have_count(0)
 
 
 @pytest.mark.parametrize("lesson", BUILT, ids=[lesson.url_path for lesson in BUILT])
 def test_page_takes_an_upload_and_a_control_change(page, lesson, tmp_path):
     _open(page, f"/{lesson.url_path}")
     screenshot(page, f"{lesson.url_path}-sample")
-    picture = np.zeros((96, 128, 3), np.uint8)
-    cv2.circle(picture, (64, 48), 30, (40, 200, 255), -1)
-    path = tmp_path / "circle.png"
-    cv2.imwrite(str(path), picture)
-    page.locator(UPLOAD_INPUT).set_input_files(str(path))
-    expect(page.get_by_text("96 px").first).to_be_visible(timeout=30_000)
-    expect(page.get_by_role("combobox", name="Sample or your upload")).to_have_value(
-        "Your upload: circle.png")
-    wait_idle(page)
-    expect(page.locator(EXCEPTION)).to_have_count(0)
+    _upload_circle(page, tmp_path)
     slider = page.get_by_role("slider").first
     before = slider.input_value()
     slider.focus()
