@@ -29,6 +29,7 @@ class Sample:
     kind: str
     credit: str
     _load: Callable[[], np.ndarray]
+    patch: tuple[int, int, int] | None = None   # (top, left, side) of a distinctive square
 
     def load(self) -> np.ndarray:
         """``(H, W, 3) uint8`` RGB."""
@@ -41,8 +42,9 @@ def _photos() -> dict[str, Sample]:
     for entry in manifest["photo"]:
         path = ASSETS / entry["file"]
         credit = f"{entry['author']} — {entry['licence']}. Source: {entry['source']}."
+        patch = tuple(entry["patch"]) if "patch" in entry else None
         photos[entry["name"]] = Sample(entry["name"], entry["title"], "photo", credit,
-                                       lambda path=path: load_image(path))
+                                       lambda path=path: load_image(path), patch)
     return photos
 
 

@@ -23,9 +23,10 @@ LESSONS = (
            "and OpenCV's pyrDown beside ours.", "app_pages/pyramids.py"),
     Lesson("search", "Coarse-to-fine search", "🔎",
            "Find a patch (the cat's eye) at the top octave first, then refine: positions evaluated "
-           "against an exhaustive search.", None),
+           "against an exhaustive search.", "app_pages/search.py"),
     Lesson("blend", "Pyramid blending", "🌗",
-           "Two images and a mask: hard cut, feathered alpha and Laplacian-pyramid blending.", None),
+           "Two images and a mask: hard cut, feathered alpha and Laplacian-pyramid blending.",
+           "app_pages/blend.py"),
     Lesson("resize", "Downsizing lab", "📐",
            "One image, any scale, every library's resize: aliasing, quality and speed side by side.",
            None),

@@ -1,0 +1,85 @@
+"""Everything the coarse-to-fine lesson measures: both searches, their cost and their timing."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from core.errors import InvalidParameterError
+from core.images import to_tensor
+from core.search import Match, coarse_to_fine_match, exhaustive_match
+from core.spectrum import luminance
+
+
+@dataclass(frozen=True)
+class SearchReport:
+    """Exhaustive against coarse-to-fine on one image and one patch.
+
+    Attributes:
+        template: the ``(side, side, 3) uint8`` patch searched for, after perturbation.
+        exhaustive / coarse_to_fine: the two :class:`Match` results.
+        exhaustive_ms / coarse_to_fine_ms: median wall time of ``repeats`` runs.
+        levels_tried: level counts for the cost curve, and ``evaluations_by_levels`` their totals.
+    """
+
+    template: np.ndarray
+    exhaustive: Match
+    coarse_to_fine: Match
+    exhaustive_ms: float
+    coarse_to_fine_ms: float
+    levels_tried: list[int]
+    evaluations_by_levels: list[int]
+
+    @property
+    def same_place(self) -> bool:
+        return (self.exhaustive.y, self.exhaustive.x) == (self.coarse_to_fine.y, self.coarse_to_fine.x)
+
+
+def cut_patch(image: np.ndarray, top: int, left: int, side: int, *, noise: float = 0.0,
+              brightness: float = 0.0, seed: int = 0) -> np.ndarray:
+    """A square of ``image`` with optional Gaussian noise (σ in grey levels) and a brightness shift."""
+    height, width = image.shape[:2]
+    if side < 1 or top < 0 or left < 0 or top + side > height or left + side > width:
+        raise InvalidParameterError(
+            f"A {side}-pixel patch at ({left}, {top}) does not fit in a {width}×{height} image.")
+    patch = image[top:top + side, left:left + side].astype(np.float32)
+    if noise > 0:
+        patch = patch + np.random.default_rng(seed).normal(0.0, noise, patch.shape).astype(np.float32)
+    return np.clip(patch + brightness + 0.5, 0, 255).astype(np.uint8)
+
+
+def _gray(image: np.ndarray) -> torch.Tensor:
+    return luminance(to_tensor(image, device="cpu"))[0]
+
+
+def _median_ms(run, repeats: int) -> tuple[float, Match]:
+    times, result = [], None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = run()
+        times.append((time.perf_counter() - start) * 1e3)
+    return statistics.median(times), result
+
+
+def compare_searches(image: np.ndarray, template: np.ndarray, levels: int, keep: int = 1,
+                     repeats: int = 3) -> SearchReport:
+    """Run both searches ``repeats`` times and the coarse-to-fine one for every level count."""
+    gray, patch = _gray(image), _gray(template)
+    exhaustive_ms, exhaustive = _median_ms(lambda: exhaustive_match(gray, patch), repeats)
+    c2f_ms, c2f = _median_ms(lambda: coarse_to_fine_match(gray, patch, levels, keep=keep), repeats)
+    tried = list(range(1, max_search_levels(min(patch.shape)) + 1))
+    totals = [coarse_to_fine_match(gray, patch, n, keep=keep).total_evaluations for n in tried]
+    return SearchReport(template, exhaustive, c2f, exhaustive_ms, c2f_ms, tried, totals)
+
+
+def max_search_levels(side: int) -> int:
+    """Levels whose top octave still leaves the patch at least 2 pixels wide."""
+    levels = 1
+    while (side + 1) // 2 >= 2 and levels < 8:
+        side = (side + 1) // 2
+        levels += 1
+    return levels
