@@ -83,19 +83,20 @@ crop = (slice(y0, min(height, cy + half)), slice(x0, min(width, cx + half)))
 show_figure(lambda: figures.image_grid_figure(
     [result.hard[crop], result.feathered[crop], result.pyramid[crop]], titles, cols=3, match_axes=True,
     max_side=256), "seams", setting)
+st.caption("Seam roughness: the mean squared gradient within 3 px of the seam, ×1000. A visible "
+           "seam is a jump there, so the hard cut scores far above either image alone.")
 columns = st.columns(5)
 for column, (name, value) in zip(columns, result.roughness.items()):
-    column.metric(f"Seam roughness · {name}", f"{value * 1e3:.2f}",
-                  help="Mean squared gradient within 3 px of the seam (×1000). A visible seam is a "
-                       "jump there: the hard cut scores far above either image alone.")
+    column.metric(name, f"{value * 1e3:.2f}")
 st.markdown(
     "The hard cut adds a jump at the seam. Feathering removes the jump but, over its width, shows "
     "both images at half strength — ghosting. The pyramid blend keeps the seam as rough as the "
     "images themselves are, and no wider than each band needs.")
 
 st.subheader("How the mask is spread per octave")
+st.caption("Light: the weight of image A (1); dark: image B (0).")
 show_figure(lambda: figures.image_grid_figure(
-    [(m * 255).astype("uint8")[..., None].repeat(3, axis=2) for m in result.mask_levels],
+    [(40 + m * 190).astype("uint8")[..., None].repeat(3, axis=2) for m in result.mask_levels],
     [f"octave {i}: {m.shape[1]}×{m.shape[0]}" for i, m in enumerate(result.mask_levels)],
     cols=min(4, len(result.mask_levels))), "mask-pyramid", setting)
 st.markdown(

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from core.errors import ScaleScopeError
+from core.pyramids import level_sizes
 from core.samples import SAMPLES
 from core.search_analysis import compare_searches, cut_patch, max_search_levels
 from ui import figures
@@ -63,6 +64,10 @@ levels = c3.slider("Pyramid levels", 1, deepest, url_int("levels", min(4, deepes
 keep = c4.slider("Candidates kept (top-k)", 1, 8, 1, key="keep",
                  help="Keep several guesses at each octave: it rescues repeated textures and small patches.")
 st.query_params.update(levels=str(levels))
+top_side = level_sizes(side, side, levels)[-1][0]
+if top_side < 8 and levels > 1:
+    st.info(f"At the top octave the patch is only {top_side}×{top_side} pixels: so little that it "
+            "may look like many places. Watch whether both searches still agree.")
 
 try:
     report = cached_report(image.digest, (top, left, side), noise, brightness, levels, keep, image.pixels)
@@ -73,9 +78,9 @@ except ScaleScopeError as error:
 ex, c2f = report.exhaustive, report.coarse_to_fine
 setting = (image.digest, top, left, side, noise, brightness, levels, keep)
 show_figure(lambda: figures.boxes_figure(image.pixels, [
-    (top, left, side, side, "patch", "#ffcc00"),
-    (ex.y, ex.x, side, side, f"exhaustive {ex.score:.3f}", "#00c853"),
-    (c2f.y, c2f.x, side, side, f"coarse-to-fine {c2f.score:.3f}", "#ff2d55"),
+    (top, left, side, side, "patch (cut here)", "#ffcc00", "inside"),
+    (ex.y, ex.x, side, side, f"exhaustive · {ex.score:.3f}", "#00c853", "below"),
+    (c2f.y, c2f.x, side, side, f"coarse-to-fine · {c2f.score:.3f}", "#ff2d55", "above"),
 ], title="Where each search found the patch"), "search-found", setting)
 
 a, b, c, d = st.columns(4)

@@ -148,15 +148,19 @@ def radial_spectra_figure(frequencies: list[np.ndarray], power: list[np.ndarray]
     return fig
 
 
-def boxes_figure(image: np.ndarray, boxes: list[tuple[int, int, int, int, str, str]], *,
+def boxes_figure(image: np.ndarray, boxes: list[tuple[int, int, int, int, str, str, str]], *,
                  max_side: int = MAX_DISPLAY_SIDE, title: str = "") -> go.Figure:
-    """An image with labelled rectangles ``(y, x, height, width, label, colour)`` drawn on it."""
+    """An image with rectangles ``(y, x, height, width, label, colour, where)`` drawn on it;
+    ``where`` puts the label ``"above"``, ``"below"`` or ``"inside"`` the box, so boxes that
+    coincide stay readable."""
     fig = image_figure(image, title=title, max_side=max_side, height=520)
-    for y, x, h, w, label, colour in boxes:
+    for y, x, h, w, label, colour, where in boxes:
         fig.add_shape(type="rect", x0=x - 0.5, y0=y - 0.5, x1=x + w - 0.5, y1=y + h - 0.5,
-                      line=dict(color=colour, width=3))
-        fig.add_annotation(x=x, y=y - 1, text=label, showarrow=False, xanchor="left", yanchor="bottom",
-                           font=dict(color=colour, size=13), bgcolor="rgba(255,255,255,0.7)")
+                      line=dict(color=colour, width=3, dash="dot" if where == "inside" else "solid"))
+        anchor_y = {"above": (y - 1, "bottom"), "below": (y + h, "top"), "inside": (y + h / 2, "middle")}[where]
+        fig.add_annotation(x=x, y=anchor_y[0], text=label, showarrow=False, xanchor="left",
+                           yanchor=anchor_y[1], font=dict(color=colour, size=13),
+                           bgcolor="rgba(0,0,0,0.55)")
     return fig
 
 

@@ -12,7 +12,7 @@ from ui.catalogue import LESSONS
 
 pytestmark = pytest.mark.e2e
 EXCEPTION = '[data-testid="stException"]'
-UPLOAD_INPUT = '[data-testid="stFileUploaderDropzoneInput"]'
+UPLOAD_INPUT = '[data-testid="stSidebarUserContent"] [data-testid="stFileUploaderDropzoneInput"]'
 BUILT = [lesson for lesson in LESSONS if lesson.script]
 
 
