@@ -5,7 +5,7 @@ import streamlit as st
 from core.errors import ScaleScopeError
 from core.pyramids import level_sizes
 from core.samples import SAMPLES
-from core.search_analysis import compare_searches, cut_patch, max_search_levels
+from core.search_analysis import compare_searches, cut_patch, max_search_levels, patch_from_box
 from ui import figures
 from ui.widgets import current_image, show_figure, url_int
 
@@ -43,6 +43,13 @@ if min(height, width) < 8:
 if st.session_state.get("patch_for") != image.digest:
     st.session_state["patch_top"], st.session_state["patch_left"], st.session_state["patch_side"] = default_patch()
     st.session_state["patch_for"] = image.digest
+# A rectangle dragged on the image (previous run) becomes the patch.
+dragged = ((st.session_state.get("figure-search-found") or {}).get("selection") or {}).get("box") or []
+if dragged and dragged[-1] != st.session_state.get("applied_box"):
+    st.session_state["applied_box"] = dragged[-1]
+    patch = patch_from_box(dragged[-1], height, width)
+    if patch is not None:
+        st.session_state["patch_top"], st.session_state["patch_left"], st.session_state["patch_side"] = patch
 largest = max(5, min(height, width) // 2)
 st.session_state["patch_side"] = min(max(4, st.session_state["patch_side"]), largest)
 
@@ -77,11 +84,12 @@ except ScaleScopeError as error:
 
 ex, c2f = report.exhaustive, report.coarse_to_fine
 setting = (image.digest, top, left, side, noise, brightness, levels, keep)
-show_figure(lambda: figures.boxes_figure(image.pixels, [
+show_figure(lambda: figures.add_selection_grid(figures.boxes_figure(image.pixels, [
     (top, left, side, side, "patch (cut here)", "#ffcc00", "inside"),
     (ex.y, ex.x, side, side, f"exhaustive · {ex.score:.3f}", "#00c853", "below"),
     (c2f.y, c2f.x, side, side, f"coarse-to-fine · {c2f.score:.3f}", "#ff2d55", "above"),
-], title="Where each search found the patch"), "search-found", setting)
+], title="Where each search found the patch — drag a box to pick another patch"), height, width),
+    "search-found", setting, select="box")
 
 a, b, c, d = st.columns(4)
 a.metric("Positions scored, exhaustive", f"{ex.total_evaluations:,}")

@@ -83,3 +83,23 @@ def max_search_levels(side: int) -> int:
         side = (side + 1) // 2
         levels += 1
     return levels
+
+
+def patch_from_box(box: dict, height: int, width: int, *, min_side: int = 4) -> tuple[int, int, int] | None:
+    """A square patch ``(top, left, side)`` from a dragged rectangle ``{"x": [..], "y": [..]}``.
+
+    The square takes the rectangle's shorter side and top-left corner, clipped to the image;
+    ``None`` when the rectangle is malformed or smaller than ``min_side``.
+
+    >>> patch_from_box({"x": [10.4, 50.2], "y": [30.0, 90.0]}, 100, 100)
+    (30, 10, 40)
+    """
+    try:
+        x0, x1 = sorted(float(v) for v in box["x"][:2])
+        y0, y1 = sorted(float(v) for v in box["y"][:2])
+    except (KeyError, TypeError, ValueError):
+        return None
+    left, top = max(0, int(round(x0))), max(0, int(round(y0)))
+    side = int(round(min(x1 - x0, y1 - y0)))
+    side = min(side, height - top, width - left, max(min_side, min(height, width) // 2))
+    return (top, left, side) if side >= min_side else None

@@ -164,6 +164,20 @@ def boxes_figure(image: np.ndarray, boxes: list[tuple[int, int, int, int, str, s
     return fig
 
 
+def add_selection_grid(fig: go.Figure, height: int, width: int, points: int = 2500) -> go.Figure:
+    """Cover an image with invisible points so Plotly reports box selections over it.
+
+    Plotly's image traces take no part in selections; a sparse transparent scatter does.
+    """
+    step = max(1, int(np.ceil(np.sqrt(height * width / points))))
+    yy, xx = np.mgrid[0:height:step, 0:width:step]
+    fig.add_trace(go.Scatter(x=xx.ravel(), y=yy.ravel(), mode="markers", showlegend=False,
+                             marker=dict(size=step, opacity=0), hoverinfo="skip"))
+    fig.update_xaxes(range=[-0.5, width - 0.5])
+    fig.update_layout(dragmode="select")
+    return fig
+
+
 def score_maps_figure(maps: list[np.ndarray], titles: list[str],
                       windows: list[list[tuple[int, int, int, int]]],
                       picks: list[list[tuple[int, int]]], *, cols: int = 3) -> go.Figure:

@@ -162,16 +162,19 @@ def _built_figure(name: str, key: tuple, _build: Callable[[], go.Figure]) -> go.
     return _build()
 
 
-def show_figure(build: Callable[[], go.Figure], name: str, key: tuple = ()) -> None:
+def show_figure(build: Callable[[], go.Figure], name: str, key: tuple = (),
+                select: str | None = None) -> None:
     """Draw the figure ``build()`` makes; its toolbar camera saves ``scalescope-<name>.png``.
 
     With a ``key`` (the image digest and every parameter the figure depends on) the built figure
     is kept, so a rerun that changes something else does not encode its images again. Figures
     are shared read-only between sessions: the key holds a sha256 of the pixels, never the
-    pixels themselves.
+    pixels themselves. ``select="box"`` lets the person drag a rectangle; the page reads it from
+    ``st.session_state["figure-<name>"]`` on the next run.
     """
     fig = _built_figure(name, key, build) if key else build()
-    st.plotly_chart(fig, key=f"figure-{name}", config={
+    selection = dict(on_select="rerun", selection_mode=select) if select else {}
+    st.plotly_chart(fig, key=f"figure-{name}", **selection, config={
         "displaylogo": False,
         "toImageButtonOptions": {"format": "png", "filename": f"scalescope-{name}", "scale": 2},
     })

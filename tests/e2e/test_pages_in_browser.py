@@ -107,3 +107,21 @@ def test_a_deep_link_is_the_first_request_a_fresh_server_sees(browser, tmp_path)
             expect(page.get_by_role("slider", name="Levels (octaves)")).to_have_value("4")
         finally:
             context.close()
+
+
+def test_dragging_a_box_on_the_search_image_picks_the_patch(page):
+    _open(page, "/search")
+    top = page.locator('input[type=range][aria-label="Top"]')
+    expect(top).to_have_value("85")
+    area = page.locator('[data-testid="stPlotlyChart"] .nsewdrag').first
+    box = area.bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.05, box["y"] + box["height"] * 0.55)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.95, steps=10)
+    page.mouse.up()
+    page.wait_for_timeout(500)
+    wait_idle(page)
+    expect(top).to_have_count(1)
+    expect(page.locator(EXCEPTION)).to_have_count(0)
+    assert int(top.input_value()) > 100        # the box was dragged in the lower half
+    screenshot(page, "search-dragged")
