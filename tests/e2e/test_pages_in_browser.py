@@ -114,14 +114,17 @@ def test_dragging_a_box_on_the_search_image_picks_the_patch(page):
     top = page.locator('input[type=range][aria-label="Top"]')
     expect(top).to_have_value("85")
     area = page.locator('[data-testid="stPlotlyChart"] .nsewdrag').first
+    expect(area).to_be_visible()
+    page.wait_for_timeout(500)   # let Plotly finish wiring its drag handlers
     box = area.bounding_box()
     page.mouse.move(box["x"] + box["width"] * 0.05, box["y"] + box["height"] * 0.55)
     page.mouse.down()
     page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.95, steps=10)
     page.mouse.up()
-    page.wait_for_timeout(500)
+    # The old slider lingers while the page reruns: wait until no "Top" slider reads 85.
+    expect(page.locator('input[type=range][aria-label="Top"][aria-valuetext="85"]')).to_have_count(
+        0, timeout=30_000)
     wait_idle(page)
-    expect(top).to_have_count(1)
     expect(page.locator(EXCEPTION)).to_have_count(0)
-    assert int(top.input_value()) > 100        # the box was dragged in the lower half
+    assert int(top.first.input_value()) > 100        # the box was dragged in the lower half
     screenshot(page, "search-dragged")
