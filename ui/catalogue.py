@@ -35,12 +35,12 @@ LESSONS = (
            None),
     Lesson("sampling", "Down- and upsampling in CNNs", "🔁",
            "Strided convolution, pooling, unpooling and transposed convolution; output-size "
-           "formulas; checkerboard artifacts.", None),
+           "formulas; checkerboard artifacts.", "app_pages/sampling.py"),
     Lesson("modules", "SPP · pyramid pooling · ASPP", "🧩",
            "What each branch of SPP, PSPNet's pyramid pooling and DeepLab's ASPP looks at.", None),
     Lesson("receptive-field", "Receptive fields", "🎯",
            "Size, jump and start of every layer's field; theoretical against effective.", None),
     Lesson("scale-invariance", "Scale invariance", "🐈",
            "Squares, corner detectors and max pooling: where a CNN's scale invariance comes from.",
-           None),
+           "app_pages/scale_invariance.py"),
 )

@@ -213,3 +213,55 @@ def evaluations_figure(levels: list[int], coarse_to_fine: list[int], exhaustive:
     fig.update_layout(title="Positions scored against levels", margin=_MARGIN, height=360,
                       legend=dict(orientation="h", y=-0.25))
     return fig
+
+
+def small_matrices_figure(matrices: dict[str, np.ndarray], *, colorscale: str = DIVERGING,
+                          fmt: str = "%{z:.0f}") -> go.Figure:
+    """Small matrices (kernels, 6×6 examples) side by side with their numbers in the cells."""
+    fig = make_subplots(rows=1, cols=len(matrices), subplot_titles=list(matrices),
+                        horizontal_spacing=0.08)
+    limit = max(float(np.abs(m).max()) for m in matrices.values()) or 1.0
+    for i, matrix in enumerate(matrices.values()):
+        fig.add_trace(go.Heatmap(z=matrix, colorscale=colorscale, zmin=-limit, zmax=limit, showscale=False,
+                                 texttemplate=fmt, textfont=dict(size=16), hoverinfo="skip"),
+                      row=1, col=i + 1)
+    fig.update_yaxes(autorange="reversed", showticklabels=False, scaleanchor="x")
+    fig.update_xaxes(showticklabels=False)
+    fig.update_layout(margin=_MARGIN, height=260)
+    return fig
+
+
+def lines_figure(x: list | np.ndarray, series: dict[str, np.ndarray], *, title: str, x_title: str,
+                 y_title: str, spread: dict[str, np.ndarray] | None = None, log_x: bool = False,
+                 y_range: tuple[float, float] | None = None) -> go.Figure:
+    """One line per series; ``spread`` draws ± a band (e.g. the std over seeds) around each."""
+    fig = go.Figure()
+    for i, (name, values) in enumerate(series.items()):
+        colour = _PALETTE[i % len(_PALETTE)]
+        if spread and name in spread:
+            upper, lower = values + spread[name], values - spread[name]
+            fig.add_trace(go.Scatter(x=list(x) + list(x)[::-1], y=list(upper) + list(lower)[::-1],
+                                     fill="toself", fillcolor=colour, opacity=0.15, line=dict(width=0),
+                                     hoverinfo="skip", showlegend=False))
+        fig.add_trace(go.Scatter(x=list(x), y=list(values), mode="lines+markers", name=name,
+                                 line=dict(color=colour)))
+    fig.update_xaxes(title=x_title, type="log" if log_x else "linear")
+    fig.update_yaxes(title=y_title, range=y_range)
+    fig.update_layout(title=title, margin=_MARGIN, height=400, legend=dict(orientation="h", y=-0.25))
+    return fig
+
+
+def boolean_grid_figure(matrix: np.ndarray, rows: list[str], cols: list[str], *, title: str,
+                        yes: str = "holds", no: str = "fails") -> go.Figure:
+    """A rows × cols grid of yes/no cells, labelled."""
+    text = np.where(matrix, yes, no)
+    fig = go.Figure(go.Heatmap(z=matrix.astype(float), x=cols, y=rows, zmin=0, zmax=1, showscale=False,
+                               colorscale=[[0, "#f4c7c3"], [1, "#b7e1cd"]], text=text,
+                               texttemplate="%{text}", hoverinfo="skip", xgap=2, ygap=2))
+    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_xaxes(type="category", side="top")
+    fig.update_layout(title=title, margin=dict(l=10, r=10, t=80, b=10), height=80 + 34 * len(rows))
+    return fig
+
+
+_PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2"]

@@ -32,3 +32,10 @@ def metric(at: AppTest, label_start: str) -> str:
 
 def no_exception(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
+
+
+def open_page(script: str, query: dict[str, str] | None = None) -> AppTest:
+    """Run the home page once, then switch to ``script`` (as a person arriving would)."""
+    at = app(query).run()
+    at.switch_page(script)
+    return at.run()

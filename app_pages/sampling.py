@@ -1,0 +1,290 @@
+"""Down- and upsampling in CNNs: the size formulas, each operation on the picked image,
+checkerboard artifacts and a 6×6 grid worked number by number."""
+
+import streamlit as st
+
+from core.errors import ScaleScopeError
+from core.sampling import DOWNSAMPLERS, FIXED_KERNELS
+from core.sampling_analysis import (GRID_OPS, MAX_PROBE_SIDE, UPSAMPLERS, check_conv_size,
+                                    check_conv_transpose_size, checkerboard_images,
+                                    downsample_image, grid_example, overlap, upsample_image)
+from ui import figures
+from ui.sampling_figures import (number_grids_figure, overlap_counts_figure, shift_change_figure,
+                                 true_size_row_figure)
+from ui.widgets import current_image, show_figure, url_int
+
+DOWN_LABELS = {"strided-conv": "strided conv", "max-pool": "max pool", "avg-pool": "average pool",
+               "blur-pool": "blur pool", "max-blur-pool": "max-blur pool"}
+UP_LABELS = {"nearest": "nearest", "bilinear": "bilinear", "max-unpool": "max-unpool",
+             "transposed-conv": "transposed conv"}
+KERNEL_LABELS = {"box": "3×3 box (blur)", "sobel-x": "Sobel, left → right edges",
+                 "sobel-y": "Sobel, top → bottom edges"}
+GRID_LABELS = DOWN_LABELS | UP_LABELS
+GRID_NOTES = {
+    "strided-conv": "The 3×3 window steps two cells at a time; the zero padding pulls the border "
+                    "means down. Three of every four positions a stride-1 convolution would "
+                    "visit are skipped.",
+    "max-pool": "Each 2×2 block keeps only its largest number: 36 cells become 9.",
+    "avg-pool": "Each 2×2 block becomes its mean: every input cell counts, with weight ¼.",
+    "blur-pool": "A 3×3 binomial blur (weights 1 2 1 / 2 4 2 / 1 2 1, ÷16) at every other cell: "
+                 "neighbours of the kept cells still contribute, so a shift changes less.",
+    "nearest": "Each pooled number is copied into a 2×2 block. Nothing new is invented.",
+    "bilinear": "Each new cell mixes its nearest pooled numbers by distance (¾ and ¼ along each "
+                "axis); the border repeats the edge.",
+    "max-unpool": "Each maximum goes back to the very cell max pooling took it from (the saved "
+                  "index); the other three cells of its block become 0.",
+    "transposed-conv": "Each pooled number stamps a 3×3 block of itself, two cells apart; where "
+                       "stamps overlap they add. Cells hit once, twice or four times alternate: "
+                       "the checkerboard of section 3 in numbers.",
+}
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def cached_sizes(n: int, k: int, s: int, p: int, d: int, output_padding: int):
+    return check_conv_size(n, k, s, p, d), check_conv_transpose_size(n, k, s, p, output_padding, d)
+
+
+@st.cache_data(max_entries=48, show_spinner=False)
+def cached_down(digest: str, method: str, factor: int, conv_kernel: str, _pixels):
+    return downsample_image(_pixels, method, factor, conv_kernel)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def cached_up(digest: str, factor: int, _pixels):
+    return upsample_image(_pixels, factor)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def cached_overlap(kernel: int, stride: int):
+    return overlap(kernel, stride)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def cached_checkerboard(digest: str, kernel: int, stride: int, _pixels):
+    return checkerboard_images(_pixels, kernel, stride)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def cached_grid(op: str):
+    return grid_example(op)
+
+
+def shape_text(image) -> str:
+    return f"{image.shape[1]}×{image.shape[0]} px"
+
+
+def _either(values) -> str:
+    words = [str(v) for v in values]
+    return ", ".join(words[:-1]) + " or " + words[-1]
+
+
+image = current_image()
+height, width = image.pixels.shape[:2]
+
+st.title("🔁 Down- and upsampling in CNNs")
+st.markdown(
+    "A CNN shrinks its feature maps to see more of the image per unit and to save computation "
+    "(strided convolution, pooling), and a segmentation network grows them back to label every "
+    "pixel (interpolation, unpooling, transposed convolution). Each choice decides what is kept, "
+    "what is invented and which artifacts appear.")
+
+# ------------------------------------------------------------------------------------------
+st.header("1 · How big is the output?")
+st.markdown(
+    "Every convolution and pooling layer follows the first formula; a transposed convolution "
+    "the second, where stride and padding act the other way round. Set a layer and compare the "
+    "formula with the shape PyTorch actually produces on an n × n input.")
+c1, c2, c3, c4, c5, c6 = st.columns(6)
+n = c1.number_input("Input side n", 1, MAX_PROBE_SIDE // 2, url_int("n", 32, 1, MAX_PROBE_SIDE // 2),
+                    key="calc_n", help="A feature map n × n pixels; try 224 or 227.")
+k = c2.slider("Kernel k", 1, 11, url_int("k", 3, 1, 11), key="calc_k")
+s = c3.slider("Stride s", 1, 6, url_int("s", 2, 1, 6), key="calc_s")
+p = c4.slider("Padding p", 0, 6, url_int("p", 1, 0, 6), key="calc_p")
+d = c5.slider("Dilation d", 1, 4, url_int("d", 1, 1, 4), key="calc_d")
+output_padding = c6.slider("Output padding", 0, 5, url_int("op", 1, 0, 5), key="calc_op",
+                           help="Transposed convolution only: extra rows and columns on one side.")
+st.query_params.update(n=str(n), k=str(k), s=str(s), p=str(p), d=str(d), op=str(output_padding))
+conv, transposed = cached_sizes(int(n), k, s, p, d, output_padding)
+
+
+def show_size(check, formula: str, substituted: str, label: str, layer: str) -> None:
+    st.latex(formula)
+    st.latex(substituted + (f" = {check.formula}" if check.formula is not None else ""))
+    left, right = st.columns(2)
+    left.metric(f"{label} formula", "refused" if check.formula is None else str(check.formula))
+    shape = "refused" if check.pytorch_shape is None else "×".join(map(str, check.pytorch_shape))
+    right.metric(f"{layer} shape", shape, help=f"The shape of {layer}'s output for a "
+                                                "(1, 1, n, n) input of zeros.")
+    if check.formula_error:
+        st.error(check.formula_error)
+    if check.pytorch_error:
+        st.caption(f"PyTorch refuses too: “{check.pytorch_error}”")
+    elif check.pytorch_shape is not None and 0 in check.pytorch_shape:
+        st.caption("PyTorch does not raise here: it returns an empty map without a single pixel.")
+    if check.agree:
+        st.caption("✓ The formula and PyTorch agree.")
+    else:
+        st.warning("The formula and PyTorch disagree here.")
+
+
+left, right = st.columns(2)
+with left:
+    st.subheader("Convolution and pooling")
+    show_size(conv, r"n_\text{out} = \left\lfloor \frac{n + 2p - d(k-1) - 1}{s} \right\rfloor + 1",
+              rf"\left\lfloor \frac{{{n} + 2\cdot{p} - {d}\cdot({k}-1) - 1}}{{{s}}} \right\rfloor + 1",
+              "Conv", "nn.Conv2d")
+with right:
+    st.subheader("Transposed convolution")
+    show_size(transposed,
+              r"n_\text{out} = (n-1)\,s - 2p + d(k-1) + p_\text{out} + 1",
+              rf"({n}-1)\cdot{s} - 2\cdot{p} + {d}\cdot({k}-1) + {output_padding} + 1",
+              "Transposed", "nn.ConvTranspose2d")
+st.caption(
+    "p_out is the output padding. With k = 3, s = 2, p = 1 a convolution halves an even side "
+    "(rounding up an odd one), and the transposed convolution with output padding 1 doubles it "
+    "back: the output padding chooses between the input sizes that a strided convolution maps "
+    "onto the same output.")
+
+# ------------------------------------------------------------------------------------------
+st.header("2 · On your image: down, then up again")
+st.markdown(
+    "Every layer below has fixed weights, so what you see is the operation itself, not something "
+    "learned. Each result is drawn at its true size — one pixel of the result is one pixel on the "
+    "screen's scale — so the shrinking and growing are visible as they are.")
+a, b = st.columns([1, 2])
+factor = a.slider("Factor (window and stride)", 2, 4, 2, key="factor",
+                  help="Pooling windows are factor × factor and factor pixels apart; the "
+                       "convolution steps factor pixels.")
+conv_kernel = b.radio("Kernel of the strided convolution", list(FIXED_KERNELS), key="conv_kernel",
+                      format_func=KERNEL_LABELS.get, horizontal=True)
+
+st.subheader("Downsampling")
+try:
+    # Only the strided convolution has a kernel: the pools are cached once for all three.
+    down = {method: cached_down(image.digest, method, factor,
+                                conv_kernel if method == "strided-conv" else "box", image.pixels)
+            for method in DOWNSAMPLERS}
+except ScaleScopeError as error:
+    st.error(str(error))
+    down = None
+if down is not None:
+    shown = ["strided-conv", "max-pool", "avg-pool", "blur-pool"]
+    show_figure(lambda: true_size_row_figure(
+        [image.pixels] + [down[m].image for m in shown],
+        [f"original<br>{shape_text(image.pixels)}"] +
+        [f"{DOWN_LABELS[m]}<br>{shape_text(down[m].image)}" for m in shown],
+        title=f"Downsampled by {factor}, each at its true size · strided conv kernel: "
+              f"{KERNEL_LABELS[conv_kernel]}"),
+        "down-true-size", (image.digest, factor, conv_kernel))
+    st.markdown(
+        "**What to notice.** On an odd side the sizes differ by a pixel: pooling windows that do "
+        "not fit are dropped (the formula floors), while the padded convolution and blur pooling "
+        "keep a partial window at the border. Max pooling keeps the brightest pixel of each window, so "
+        "thin bright lines survive and dark ones vanish; average and blur pooling keep the "
+        "overall tone. A Sobel kernel turns the strided convolution into an edge detector that "
+        "reads only every factor-th position.")
+
+    st.subheader("Does a one-pixel shift change the result?")
+    show_figure(lambda: shift_change_figure([DOWN_LABELS[m] for m in DOWNSAMPLERS],
+                                            [down[m].shift_change for m in DOWNSAMPLERS]),
+                "shift-change", (image.digest, factor, conv_kernel))
+    st.caption(
+        "Move the image by one pixel (right, down, diagonally) and downsample again: the bar is "
+        "the mean change of the output divided by how much the output varies at all (0 means "
+        "unchanged; about 1.1 means unrelated). Subsampling without a blur first aliases, so "
+        "max pooling jumps when the input moves; Zhang (2019) blurs with a binomial kernel "
+        "before keeping every other pixel — blur pooling, and max-blur pooling as the drop-in "
+        "replacement for max pooling.")
+
+st.subheader("Upsampling")
+st.markdown(
+    f"All four start from the max-pooled image ({factor}× smaller) and go back up by {factor}. "
+    "Max-unpooling uses the positions max pooling saved, so it lands exactly on the original size.")
+try:
+    up = cached_up(image.digest, factor, image.pixels)
+except ScaleScopeError as error:
+    st.error(str(error))
+    up = None
+if up is not None:
+    show_figure(lambda: true_size_row_figure(
+        [up.source] + [up.images[m] for m in UPSAMPLERS],
+        [f"max-pooled<br>{shape_text(up.source)}"] +
+        [f"{UP_LABELS[m]}<br>{shape_text(up.images[m])}" for m in UPSAMPLERS],
+        title=f"Upsampled by {factor}, each at its true size · transposed conv: bilinear "
+              f"kernel, stride {factor}"),
+        "up-true-size", (image.digest, factor))
+    close_names = ["original"] + list(UPSAMPLERS)
+    show_figure(lambda: figures.image_grid_figure(
+        [up.close_ups[m] for m in close_names],
+        [UP_LABELS.get(m, m) for m in close_names], cols=5, match_axes=True),
+        "up-close", (image.digest, factor))
+    st.caption(f"Up close: the same central {shape_text(up.close_ups['original'])} of the original "
+               "and of each result. Zoom into one panel and the others follow.")
+    st.markdown(
+        "**What to notice.** Nearest upsampling repeats each pixel as a block; bilinear blurs "
+        "the blocks into ramps; neither can bring back detail that pooling dropped. "
+        "Max-unpooling puts each channel's maximum back where it was and leaves the rest black — "
+        "sparse, but in the right places, which is why SegNet's decoder follows it with "
+        "convolutions. A transposed convolution with a bilinear kernel equals bilinear "
+        "interpolation away from the border; a learned one can also add detail, and artifacts.")
+
+# ------------------------------------------------------------------------------------------
+st.header("3 · Checkerboard artifacts")
+st.markdown(
+    "A transposed convolution stamps a k × k copy of its kernel for every input pixel, s pixels "
+    "apart, and adds the stamps where they overlap. The map counts the stamps each output pixel "
+    "receives; inside the red frame the border plays no part.")
+a, b = st.columns(2)
+cb_kernel = a.slider("Kernel size k", 1, 8, 3, key="cb_kernel")
+cb_stride = b.slider("Stride s", 1, 4, 2, key="cb_stride")
+counts = cached_overlap(cb_kernel, cb_stride)
+show_figure(lambda: overlap_counts_figure(
+    counts.counts, counts.interior,
+    title=f"{cb_kernel}×{cb_kernel} kernel, stride {cb_stride}: stamps per output pixel "
+          f"({counts.input_side}×{counts.input_side} input of ones)"),
+    "overlap-counts", (cb_kernel, cb_stride))
+a, b = st.columns([1, 3])
+a.metric("Stamps per interior pixel", ", ".join(map(str, counts.interior_counts)))
+if counts.even:
+    b.success(f"Even: {cb_kernel} is a multiple of {cb_stride}, so every interior pixel receives "
+              f"the same {counts.interior_counts[0]} stamps.")
+elif 0 in counts.interior_counts:
+    b.warning(f"Holes: a kernel of {cb_kernel} is shorter than the stride {cb_stride}, so some "
+              "pixels receive no stamp at all.")
+else:
+    b.warning(f"Uneven: {cb_kernel} is not a multiple of {cb_stride}, so interior pixels receive "
+              f"{_either(counts.interior_counts)} stamps — a checkerboard.")
+st.markdown(
+    "Along one axis, stamps k wide and s apart cover every pixel k / s times when **k is "
+    "divisible by s**; otherwise the count alternates between the whole numbers just below and "
+    "above k / s. In 2-D the two axes multiply. A trained network has to fight this pattern with "
+    "its weights. Odena et al. (2016) avoid it altogether: **resize first** (nearest or "
+    "bilinear), **then convolve** at stride 1, so every pixel is treated alike.")
+try:
+    board = cached_checkerboard(image.digest, cb_kernel, cb_stride, image.pixels)
+except ScaleScopeError as error:
+    st.error(str(error))
+    board = None
+if board is not None:
+    show_figure(lambda: figures.image_grid_figure(
+        [board.transposed, board.resized],
+        [f"transposed conv, equal weights, k={cb_kernel}, s={cb_stride}: {shape_text(board.transposed)}",
+         f"nearest ×{cb_stride} then {cb_kernel}×{cb_kernel} mean: {shape_text(board.resized)}"],
+        cols=2, match_axes=True), "checkerboard-images", (image.digest, cb_kernel, cb_stride))
+    st.caption(f"The centre {shape_text(board.source)} of your image, upsampled both ways. The "
+               "weights are equal, scaled so the most-stamped pixels keep their brightness: "
+               "pixels that receive fewer stamps come out darker, in a grid.")
+
+# ------------------------------------------------------------------------------------------
+st.header("4 · A 6×6 grid, number by number")
+st.markdown(
+    "The same operations on 36 numbers (0 to 35, shuffled, so no window holds a tie). "
+    "Upsampling starts from the 2×2 max pool of the grid, as a decoder starts from an encoder's "
+    "output.")
+grid_op = st.segmented_control("Operation", list(GRID_OPS), format_func=GRID_LABELS.get,
+                               default="max-unpool", key="grid_op") or "max-unpool"
+example = cached_grid(grid_op)
+show_figure(lambda: number_grids_figure([values for _, values in example.steps],
+                                        [label for label, _ in example.steps]),
+            "grid-view", (grid_op,))
+st.caption(GRID_NOTES[grid_op])

@@ -1,0 +1,188 @@
+"""Scale invariance: where a CNN's tolerance to size comes from — pooling, augmentation, pyramids."""
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from core.errors import ScaleScopeError
+from core.images import to_tensor
+from core.near_far import near_and_far
+from core.scale_study import SHAPES, TEST_SCALES, VARIANTS, run_study
+from core.shift_study import POOLS, SHIFTS, shift_study
+from core.squares import DEFAULT_SIDES, corner_detectors, invariance_by_shift, run_squares_experiment
+from ui import figures
+from ui.widgets import current_image, show_figure, url_int
+
+SIDE_CHOICES = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def cached_squares(sides: tuple[int, ...], depth: int, shift: int):
+    return run_squares_experiment(sides, depth, shift=shift), invariance_by_shift(sides, depth)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def cached_near_far(digest: str, factor: int, _pixels):
+    return near_and_far(_pixels, factor)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def cached_shift(digest: str, _pixels):
+    return shift_study(to_tensor(_pixels, "cpu"))
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def cached_study(variants: tuple[str, ...], seeds: tuple[int, ...], steps: int, _on_progress):
+    return run_study(variants, seeds, steps=steps, on_progress=_on_progress)
+
+
+image = current_image()
+
+st.title("🐈 Scale invariance")
+st.markdown(
+    "*How does a CNN deal with a cat close to the camera and one far away?* A convolution filter "
+    "has one size, so it does not see the two alike. What helps is **pooling** (a little, if the "
+    "alignment is lucky), **training on many sizes**, and **looking at several scales of the "
+    "input**. This page measures each.")
+
+# ------------------------------------------------------------------------------------------
+st.header("1 · The squares experiment")
+st.markdown(
+    "Grey squares of several sizes, two corner detectors (upper-left and bottom-right; a bias "
+    "and ReLU keep only true corners), then 2×2 max pooling again and again. The claim from the "
+    "forum thread: after enough pooling *all but the largest square end with the same activation* "
+    "— both corners active in one unit.")
+c1, c2, c3 = st.columns([2, 1, 1])
+sides = tuple(sorted(c1.multiselect("Square sides (pixels)", SIDE_CHOICES, default=list(DEFAULT_SIDES),
+                                    key="sides"))) or DEFAULT_SIDES
+depth = c2.slider("Rounds of 2×2 max pooling", 0, 5, url_int("depth", 4, 0, 5), key="depth")
+shift = c3.slider("Shift the squares (pixels)", 0, 7, 0, key="shift",
+                  help="0 puts every square's corner on a pooling-cell border: the lucky alignment.")
+st.query_params.update(depth=str(depth))
+experiment, held_by_shift = cached_squares(sides, depth, shift)
+
+show_figure(lambda: figures.small_matrices_figure(
+    {f"{name} detector": k.numpy() for name, k in corner_detectors().items()}), "corner-detectors", ())
+maps, titles = [], []
+for d in sorted({0, max(0, depth - 1), depth}):
+    for name, activation in experiment.maps[d].items():
+        maps.append(activation)
+        titles.append(f"{name} · depth {d} ({activation.shape[1]}×{activation.shape[0]})")
+show_figure(lambda: figures.heatmap_grid_figure(maps, titles, cols=2, colorbar_title="activation",
+                                                max_side=640), "squares-activations", (sides, depth, shift))
+
+names = [f"{s} px" for s in sides]
+smallest = int(np.argmin(sides))
+show_figure(lambda: figures.lines_figure(
+    list(range(depth + 1)), {n: experiment.similarity[:, smallest, i] for i, n in enumerate(names)},
+    title=f"Similarity of each square's pattern to the {min(sides)}-px square's, by depth",
+    x_title="rounds of pooling", y_title="cosine similarity", y_range=(0, 1.05)),
+    "squares-similarity", (sides, depth, shift))
+same = [n for n, ok in zip(names, experiment.matches_smallest[depth]) if ok]
+st.markdown(f"At depth {depth}, these squares leave the same pattern: **{', '.join(same)}**. "
+            f"A square whose corners share one pooled unit (its side fits inside a "
+            f"{2 ** depth}-pixel cell without crossing a border) collapses to that pattern.")
+show_figure(lambda: figures.boolean_grid_figure(
+    held_by_shift, [f"shift {s}" for s in SHIFTS], names,
+    title=f"Same pattern as the smallest square at depth {depth}, for every shift"),
+    "squares-by-shift", (sides, depth))
+st.caption("Over the 8 shifts the invariance holds this often: " + ", ".join(
+    f"{n} {held_by_shift[:, i].mean():.0%}" for i, n in enumerate(names))
+    + ". Pooling gives a little scale invariance — if you get lucky with the alignment.")
+
+# ------------------------------------------------------------------------------------------
+st.header("2 · Near and far")
+st.markdown(
+    "The picked image (the near cat) and a copy shrunk 4× (the far cat) share one canvas. One "
+    "vertical-edge filter runs over both, then max pooling repeats. The far copy's edges are 4× "
+    "closer together, so the near image needs two more rounds of pooling to look the same size.")
+factor = st.radio("The far copy is smaller by", [2, 4, 8], index=1, horizontal=True, key="far_factor",
+                  format_func=lambda f: f"{f}×")
+try:
+    pair = cached_near_far(image.digest, factor, image.pixels)
+except ScaleScopeError as error:
+    st.warning(str(error))
+else:
+    shown = [0, 2, 4] if len(pair.maps) > 4 else list(range(len(pair.maps)))
+    show_figure(lambda: figures.heatmap_grid_figure(
+        [pair.maps[d] for d in shown], [f"edge filter, {d} rounds of pooling" for d in shown], cols=1,
+        colorbar_title="activation", max_side=900), "near-far", (image.digest, factor))
+    step = int(np.log2(factor))
+    st.markdown("Cosine similarity between the far copy's map after *d* poolings and the near "
+                f"image's after *d* + {step}: " + ", ".join(
+                    f"d = {d}: **{s:.2f}**" for d, s in enumerate(pair.similarity))
+                + ". Pooling discards where exactly an edge was, so the two grow more alike.")
+
+# ------------------------------------------------------------------------------------------
+st.header("3 · Learned scale invariance")
+st.markdown(
+    f"A tiny CNN learns to tell {len(SHAPES)} shapes apart ({', '.join(SHAPES)}), drawn 12 px wide "
+    "at a random place in a 64×64 canvas. It is trained at **one** size and tested from 0.25× "
+    "(3 px) to 4× (48 px). Variants: no pooling (a dense layer over every position), max pooling "
+    "then a dense layer, global max pooling, an SPP head, zoom augmentation during training "
+    "(0.5×–2×, on the global-max network), and an input pyramid at test time (the global-max "
+    "network run at ½, 1 and 2× and its probabilities averaged).")
+c1, c2, c3 = st.columns([3, 1, 1])
+variants = tuple(c1.multiselect("Variants", VARIANTS, default=list(VARIANTS), key="variants"))
+seed_count = c2.slider("Seeds", 1, 5, 3, key="seeds", help="Each variant is trained once per seed.")
+steps = c3.slider("Training steps", 50, 600, 250, 50, key="steps")
+seeds = tuple(range(seed_count))
+st.caption(f"Seeds used: {', '.join(map(str, seeds))}. Batches of 32, Adam (lr 0.003), on the CPU; "
+           "the same seed gives the same data and the same starting weights to every variant.")
+run, stop = st.columns([1, 5])
+if run.button("Train and test", type="primary", key="train"):
+    progress = st.progress(0.0, text="Preparing the data…")
+    stop.button("Stop", key="stop_training", help="Stops after the current step; nothing is kept.")
+
+    def report(fraction: float, message: str) -> bool:
+        progress.progress(min(1.0, fraction), text=message)
+        return True
+
+    try:
+        st.session_state["scale_study"] = cached_study(variants, seeds, steps, report)
+    except ScaleScopeError as error:
+        st.error(str(error))
+    progress.empty()
+study = st.session_state.get("scale_study")
+if study is None:
+    st.info("Press **Train and test**: all six variants with three seeds take about a minute on a "
+            "2-core CPU. The result stays here while you explore the rest of the page.")
+else:
+    shown_variants = [v for v in study.accuracy if not np.isnan(study.accuracy[v]).all()]
+    show_figure(lambda: figures.lines_figure(
+        list(study.scales), {v: study.mean(v) for v in shown_variants},
+        spread={v: study.spread(v) for v in shown_variants}, log_x=True, y_range=(0, 1.05),
+        title=f"Accuracy against test scale (trained at 1×; mean ± std over seeds {list(study.seeds)})",
+        x_title="test scale (1 = the training size, 12 px)", y_title="accuracy"),
+        "scale-accuracy", (tuple(shown_variants), study.seeds, study.scales))
+    table = pd.DataFrame({v: [f"{m:.2f} ± {s:.2f}" for m, s in zip(study.mean(v), study.spread(v))]
+                          for v in shown_variants}, index=[f"{s}×" for s in study.scales]).T
+    st.dataframe(table)
+    st.download_button("Accuracies (CSV)", table.to_csv(), "scale-invariance.csv", "text/csv")
+    st.markdown(
+        "Chance is 25%. Read the curves away from 1×: a network that is accurate only at the "
+        "training size has learned one scale. Global pooling and SPP let the same filters answer "
+        "wherever the object is; zoom augmentation widens the range it has *seen*; the input "
+        "pyramid brings a far object closer before asking.")
+
+# ------------------------------------------------------------------------------------------
+st.header("4 · Shift, the sibling of scale")
+st.markdown(
+    "Move the input right by 0 to 7 pixels. A stride-2 layer should move its output by half as "
+    "much. 2×2 max pooling does so exactly for even shifts and jumps for odd ones; blur pooling "
+    "(Zhang 2019, *Making convolutional networks shift-invariant again*) blurs before it "
+    "subsamples and changes smoothly.")
+try:
+    shifts = cached_shift(image.digest, image.pixels)
+except ScaleScopeError as error:
+    st.warning(str(error))
+else:
+    show_figure(lambda: figures.lines_figure(
+        list(SHIFTS), {name: shifts.change[name] for name in POOLS},
+        title="How much the pooled output changes against the input shift",
+        x_title="shift (pixels)", y_title="relative change (0 = moved exactly with the input)"),
+        "shift-change", (image.digest,))
+    st.metric("Shifts that leave 2×2 max pooling's output exactly in step",
+              f"{shifts.shifts_leaving_max_pool_unchanged:.0%}",
+              help="Exactly the even shifts. For odd shifts only this fraction of output units is "
+                   "unchanged: " + ", ".join(f"{k}: {f:.0%}" for k, f in enumerate(shifts.unchanged_fraction)))
