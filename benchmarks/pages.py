@@ -51,6 +51,34 @@ def measure(label: str, upload: bytes | None, repeats: int = 5) -> None:
           f"| {statistics.median(cached):8.0f} |")
 
 
+# A typical control change per page on the default sample: (script, widget kind, key, value).
+PAGE_CONTROLS = [
+    ("app_pages/pyramids.py", "slider", "levels", 3),
+    ("app_pages/search.py", "slider", "levels", 3),
+    ("app_pages/blend.py", "slider", "levels", 4),
+    ("app_pages/sampling.py", "slider", "factor", 3),
+    ("app_pages/scale_invariance.py", "slider", "depth", 3),
+]
+
+
+def measure_every_page(repeats: int = 3) -> None:
+    print("\n| page (default sample) | first ms | change ms | control |")
+    print("|---|---:|---:|---|")
+    for script, kind, key, value in PAGE_CONTROLS:
+        first, change = [], []
+        for _ in range(repeats):
+            st.cache_data.clear()
+            st.cache_resource.clear()
+            at = AppTest.from_file(APP, default_timeout=120)
+            at.run()
+            at.switch_page(script)
+            first.append(_timed(at.run))
+            widget = getattr(at, kind)(key=key)
+            change.append(_timed(widget.set_value(value).run))
+            assert not at.exception, [e.value for e in at.exception]
+        print(f"| {script} | {statistics.median(first):.0f} | {statistics.median(change):.0f} | {key} → {value} |")
+
+
 def main() -> None:
     warm = _timed(AppTest.from_file(APP, default_timeout=120).run)
     print(f"# Page latency (AppTest, median of 5; process warm-up {warm:.0f} ms)\n")
@@ -60,6 +88,7 @@ def main() -> None:
     rgb = np.ascontiguousarray(np.repeat(zone_plate(1024)[..., :1], 3, axis=2))
     measure("upload 1024×1024", _png(rgb))
     measure("upload 2048×2048", _png(np.ascontiguousarray(np.tile(rgb, (2, 2, 1)))))
+    measure_every_page()
 
 
 if __name__ == "__main__":

@@ -43,7 +43,7 @@ def draw_shape(kind: str, size: float, rng: np.random.Generator, canvas: int = C
     Shape:
         Output: ``(canvas, canvas)`` float32 in [0, 1].
     """
-    supersample = 4
+    supersample = 2   # anti-aliased edges at a quarter of the cost of 4×
     big = canvas * supersample
     image = np.zeros((big, big), np.float32)
     half = max(1.0, size * supersample / 2)
