@@ -68,9 +68,13 @@ st.markdown(
 if st.session_state.get("levels", 0) > deepest:
     st.session_state["levels"] = deepest   # a smaller image was picked: fewer octaves exist
 left, middle, right = st.columns([2, 2, 2])
-levels = left.slider("Levels (octaves)", 1, deepest, url_int("levels", min(5, deepest), 1, deepest),
-                     key="levels", help=f"This {width}×{height} image halves {deepest - 1} times "
-                                        "before its shorter side reaches one pixel.")
+if deepest > 1:
+    levels = left.slider("Levels (octaves)", 1, deepest, url_int("levels", min(5, deepest), 1, deepest),
+                         key="levels", help=f"This {width}×{height} image halves {deepest - 1} times "
+                                            "before its shorter side reaches one pixel.")
+else:
+    levels = 1
+    left.info(f"This {width}×{height} image is one pixel thin: it has a single octave.")
 kernel = middle.radio("Blur kernel", list(KERNEL_LABELS), format_func=KERNEL_LABELS.get,
                       index=list(KERNEL_LABELS).index(url_choice("kernel", "binomial", list(KERNEL_LABELS))),
                       key="kernel")
