@@ -2,10 +2,12 @@
 
 import streamlit as st
 
+from core.device import configure_threads
 from ui.catalogue import LESSONS
 from ui.widgets import image_picker
 
 st.set_page_config(page_title="ScaleScope", page_icon="🔺", layout="wide")
+configure_threads()
 
 pages = [st.Page("app_pages/home.py", title="Home", icon="🏠", default=True)]
 pages += [st.Page(lesson.script, title=lesson.title, icon=lesson.icon, url_path=lesson.url_path)

@@ -128,3 +128,24 @@ def test_dragging_a_box_on_the_search_image_picks_the_patch(page):
     expect(page.locator(EXCEPTION)).to_have_count(0)
     assert int(top.first.input_value()) > 100        # the box was dragged in the lower half
     screenshot(page, "search-dragged")
+
+
+def test_one_persons_upload_is_never_shown_to_another(browser, server_url, tmp_path):
+    first = browser.new_context(base_url=server_url, viewport={"width": 1400, "height": 1600})
+    second = browser.new_context(base_url=server_url, viewport={"width": 1400, "height": 1600})
+    try:
+        alice, bob = first.new_page(), second.new_page()
+        _open(alice, "/pyramids")
+        _upload_circle(alice, tmp_path)
+        _open(bob, "/pyramids")
+        combobox = bob.get_by_role("combobox", name="Sample or your upload")
+        expect(combobox).to_have_value(re.compile("Cat"))
+        combobox.click()
+        expect(bob.get_by_role("option", name=re.compile("Your upload"))).to_have_count(0)
+        expect(bob.get_by_text("128×96 px")).to_have_count(0)
+        expect(bob.get_by_text("451×300 px").first).to_be_visible()
+        # And the first person still has their own image.
+        expect(alice.get_by_text("128×96 px").first).to_be_visible()
+    finally:
+        first.close()
+        second.close()
