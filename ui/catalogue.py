@@ -37,9 +37,11 @@ LESSONS = (
            "Strided convolution, pooling, unpooling and transposed convolution; output-size "
            "formulas; checkerboard artifacts.", "app_pages/sampling.py"),
     Lesson("modules", "SPP · pyramid pooling · ASPP", "🧩",
-           "What each branch of SPP, PSPNet's pyramid pooling and DeepLab's ASPP looks at.", None),
+           "What each branch of SPP, PSPNet's pyramid pooling and DeepLab's ASPP looks at.",
+           "app_pages/modules.py"),
     Lesson("receptive-field", "Receptive fields", "🎯",
-           "Size, jump and start of every layer's field; theoretical against effective.", None),
+           "Size, jump and start of every layer's field; theoretical against effective.",
+           "app_pages/receptive_field.py"),
     Lesson("scale-invariance", "Scale invariance", "🐈",
            "Squares, corner detectors and max pooling: where a CNN's scale invariance comes from.",
            "app_pages/scale_invariance.py"),

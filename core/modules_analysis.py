@@ -1,0 +1,115 @@
+"""What the /modules lesson computes: features, module activations, and geometry in input pixels.
+
+Feature units map to input pixels through the extractor's jump ``s`` (its output stride) and the
+centre of the first unit ``start``: unit ``i`` sits at pixel ``start + i · s``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from core.errors import InvalidParameterError
+from core.features import (cnn_features, filter_bank_features, load_cnn_weights, random_cnn,
+                           trained_cnn)
+from core.images import to_tensor
+from core.modules import ASPP, SPP, PyramidPooling, bin_edges, capture_branches, tap_positions, uncovered
+from core.receptive_field import FieldOfView, Layer, branch_fields, receptive_field
+
+
+def extractor_layers(extractor: str, stride: int) -> list[Layer]:
+    """The extractor as receptive-field layers (for its jump, start and field size)."""
+    if extractor == "filter-bank":
+        layers = [Layer("filters 5×5", 5, 1, 2)]
+        return layers + ([Layer(f"average pool {stride}", stride, stride, 0)] if stride > 1 else [])
+    layers = [Layer("conv 3×3", 3, 1, 1)]
+    level = 1
+    while level < stride:
+        level *= 2
+        layers += [Layer(f"max pool → /{level}", 2, 2, 0), Layer("conv 3×3", 3, 1, 1)]
+    return layers
+
+
+def extract(image: np.ndarray, extractor: str, stride: int, *, weights: dict | None = None,
+            seed: int = 0) -> tuple[np.ndarray, list[str]]:
+    """Feature maps ``(C, h, w)`` float32 and channel names for the picked image."""
+    x = to_tensor(image, "cpu")
+    if extractor == "filter-bank":
+        features, names = filter_bank_features(x, stride)
+    elif extractor == "random-cnn":
+        features, names = cnn_features(random_cnn(seed, stride), x)
+    elif extractor == "trained-cnn":
+        features, names = cnn_features(trained_cnn(seed, stride=stride), x)
+    elif extractor == "uploaded":
+        if weights is None:
+            raise InvalidParameterError("Upload a safetensors file of small-CNN weights first.")
+        features, names = cnn_features(load_cnn_weights(weights, stride), x)
+    else:
+        raise ValueError(f"Unknown extractor {extractor!r}; choose filter-bank, random-cnn, trained-cnn or uploaded.")
+    return features[0].numpy(), names
+
+
+def build_module(kind: str, channels: int, *, bins: tuple[int, ...] = (4, 2, 1), mode: str = "max",
+                 convention: str = "adaptive", rates: tuple[int, ...] = (6, 12, 18),
+                 image_pooling: bool = True, seed: int = 0) -> torch.nn.Module:
+    """SPP, pyramid pooling or ASPP with seeded random weights (the module is not trained)."""
+    torch.manual_seed(seed)
+    if kind == "spp":
+        return SPP(bins, mode, convention).eval()
+    if kind == "pyramid-pooling":
+        return PyramidPooling(channels, bins).eval()
+    if kind == "aspp":
+        return ASPP(channels, 16, rates, image_pooling).eval()
+    raise ValueError(f"Unknown module {kind!r}; choose spp, pyramid-pooling or aspp.")
+
+
+@dataclass(frozen=True)
+class ModuleRun:
+    """A module's output and each named branch's output, as NumPy arrays (batch dimension dropped)."""
+
+    output: np.ndarray
+    branches: dict[str, np.ndarray]
+
+
+def run_module(module: torch.nn.Module, features: np.ndarray) -> ModuleRun:
+    output, branches = capture_branches(module, torch.from_numpy(features)[None])
+    return ModuleRun(output[0].numpy(), {name: value[0].numpy() for name, value in branches.items()})
+
+
+def feature_geometry(extractor: str, stride: int) -> FieldOfView:
+    """Size, jump and start of one feature unit, in input pixels."""
+    return receptive_field(extractor_layers(extractor, stride))[-1]
+
+
+def aspp_fields(extractor: str, stride: int, rates: tuple[int, ...]) -> dict[str, FieldOfView]:
+    """The theoretical receptive field of each ASPP branch on top of the extractor."""
+    branches = {"1x1": [Layer("1×1", 1)]}
+    branches.update({f"rate{r}": [Layer(f"3×3 rate {r}", 3, 1, r, r)] for r in rates})
+    return branch_fields(extractor_layers(extractor, stride), branches)
+
+
+def aspp_taps(unit: tuple[int, int], rates: tuple[int, ...], feature_shape: tuple[int, int],
+              geometry: FieldOfView) -> dict[str, list[tuple[float, float, bool]]]:
+    """Per branch, the 3×3 taps at a clicked feature unit, in input pixels, flagged valid/padding."""
+    row, col = unit
+    height, width = feature_shape
+    if not (0 <= row < height and 0 <= col < width):
+        raise InvalidParameterError(f"Unit ({row}, {col}) is outside the {width}×{height} feature map.")
+    return {f"rate{r}": [(geometry.start + y * geometry.jump, geometry.start + x * geometry.jump, ok)
+                         for y, x, ok in tap_positions(row, col, r, height, width)] for r in rates}
+
+
+def spp_grid(feature_shape: tuple[int, int], bins: int, convention: str, geometry: FieldOfView,
+             image_shape: tuple[int, int]) -> tuple[list[float], list[float], list[int], list[int]]:
+    """One SPP level drawn on the image: bin borders in input pixels (rows, then columns), and the
+    feature rows and columns no bin covers (only the ``"he"`` convention leaves any)."""
+    def lines(edges: list[tuple[int, int]], extent: int) -> list[float]:
+        cuts = sorted({edge for pair in edges for edge in pair})
+        return [min(max(geometry.start + (c - 0.5) * geometry.jump, -0.5), extent - 0.5) for c in cuts]
+
+    height, width = feature_shape
+    return (lines(bin_edges(height, bins, convention), image_shape[0]),
+            lines(bin_edges(width, bins, convention), image_shape[1]),
+            uncovered(height, bins, convention), uncovered(width, bins, convention))

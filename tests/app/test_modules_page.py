@@ -1,0 +1,73 @@
+"""The pyramid-modules lesson through AppTest."""
+
+import json
+
+import numpy as np
+
+from core.modules import uncovered
+from tests.app.helpers import figures, no_exception, open_page
+
+
+def _modules(query=None):
+    return open_page("app_pages/modules.py", query)
+
+
+def test_spp_vector_length_is_the_same_for_every_input_size():
+    at = _modules()
+    no_exception(at)
+    shown = figures(at)
+    assert {"spp-bins", "spp-vector", "gridding"} <= set(shown)
+    lengths = at.dataframe[0].value["vector length"].tolist()
+    assert len(set(lengths)) == 1 and lengths[0] == 8 * (16 + 4 + 1)
+
+
+def test_he_convention_shades_the_rows_it_leaves_out():
+    at = _modules()
+    at.multiselect(key="spp_bins").set_value([6]).run()
+    at.radio(key="spp_convention").set_value("he").run()
+    no_exception(at)
+    bins = figures(at)["spp-bins"]
+    shaded = [s for s in bins["layout"]["shapes"] if s["type"] == "rect"]
+    # 38 × 57 feature map with 6 bins: He's windows leave these rows and columns out
+    assert len(shaded) == len(uncovered(38, 6, "he")) + len(uncovered(57, 6, "he")) > 0
+    at.radio(key="spp_convention").set_value("adaptive").run()
+    assert not [s for s in figures(at)["spp-bins"]["layout"]["shapes"] if s["type"] == "rect"]
+
+
+def test_pyramid_pooling_shows_pooled_and_upsampled_maps_and_doubles_channels():
+    at = _modules({"module": "pyramid-pooling"})
+    no_exception(at)
+    psp = figures(at)["psp-branches"]
+    assert len([t for t in psp["data"] if t["type"] == "image"]) == 8       # 4 pooled + 4 upsampled
+    assert any("**16 channels**" in m.value for m in at.markdown)
+
+
+def test_aspp_taps_follow_the_unit_and_spread_with_the_rate():
+    at = _modules({"module": "aspp"})
+    no_exception(at)
+    assert {"aspp-branches", "aspp-taps", "aspp-erf", "aspp-valid-taps"} <= set(figures(at))
+    at.slider(key="unit_row").set_value(0).run()
+    at.slider(key="unit_col").set_value(0).run()
+    text = " ".join(m.value for m in at.markdown)
+    assert "rate6: **5 of 9**" in text          # a corner unit: 5 of 9 taps read padding
+    taps = [t for t in figures(at)["aspp-taps"]["data"] if t.get("name") == "rate6"][0]
+    xs = sorted(set(taps["x"]))
+    assert np.isclose(xs[1] - xs[0], 6 * 8)    # rate 6 units apart at 8 px per unit
+    at.radio(key="aspp_os").set_value(8).run()
+    assert any("rate12: **5 of 9**" in m.value for m in at.markdown)
+
+
+def test_a_clicked_unit_moves_the_taps():
+    at = _modules({"module": "aspp"})
+    at.session_state["figure-aspp-taps"] = {"selection": {"points": [{"customdata": [2, 3]}],
+                                                          "point_indices": [], "box": [], "lasso": []}}
+    at.run()
+    no_exception(at)
+    assert (at.slider(key="unit_row").value, at.slider(key="unit_col").value) == (2, 3)
+
+
+def test_gridding_reaches_part_of_the_field_with_equal_rates_and_all_of_it_with_hybrid_ones():
+    at = _modules()
+    titles = json.dumps(figures(at)["gridding"]["layout"]["annotations"])
+    assert "rates 1, 2, 5: 100% of the field reached" in titles
+    assert "rates 2, 2, 2: 100%" not in titles

@@ -1,0 +1,83 @@
+"""Figures for the pyramid-modules lesson: bins and taps drawn on the image, SPP vectors."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from ui.figures import _PALETTE, _image_trace, image_figure
+
+_MARGIN = dict(l=10, r=10, t=50, b=10)
+
+
+def spp_bins_figure(image: np.ndarray, levels: list[tuple[str, list[float], list[float], list[tuple[float, float]]]],
+                    *, max_side: int = 512) -> go.Figure:
+    """One panel per SPP level: the image with the bin borders, and shaded bands no bin pools.
+
+    ``levels``: ``(title, row_lines, col_lines, uncovered_bands)``, bands as ``(start, end)`` in
+    pixels along either axis (rows first, then columns, marked by the caller in the title).
+    """
+    fig = make_subplots(rows=1, cols=len(levels), subplot_titles=[lvl[0] for lvl in levels],
+                        horizontal_spacing=0.02)
+    height, width = image.shape[:2]
+    for i, (_, row_lines, col_lines, bands) in enumerate(levels):
+        fig.add_trace(_image_trace(image, max_side), row=1, col=i + 1)
+        axis = "" if i == 0 else str(i + 1)
+        for y in row_lines:
+            fig.add_shape(type="line", x0=-0.5, x1=width - 0.5, y0=y, y1=y, xref=f"x{axis}", yref=f"y{axis}",
+                          line=dict(color="#ffcc00", width=2))
+        for x in col_lines:
+            fig.add_shape(type="line", y0=-0.5, y1=height - 0.5, x0=x, x1=x, xref=f"x{axis}", yref=f"y{axis}",
+                          line=dict(color="#ffcc00", width=2))
+        for kind, start, end in bands:
+            box = dict(x0=-0.5, x1=width - 0.5, y0=start, y1=end) if kind == "rows" else dict(
+                y0=-0.5, y1=height - 0.5, x0=start, x1=end)
+            fig.add_shape(type="rect", **box, xref=f"x{axis}", yref=f"y{axis}", line=dict(width=0),
+                          fillcolor="rgba(255,0,80,0.45)")
+    fig.update_yaxes(autorange="reversed", showticklabels=False)
+    fig.update_xaxes(showticklabels=False)
+    for i in range(len(levels)):
+        suffix = "" if i == 0 else str(i + 1)
+        fig.layout[f"yaxis{suffix}"].scaleanchor = f"x{suffix}"
+    fig.update_layout(margin=_MARGIN, height=int(900 / len(levels) * height / width) + 80, showlegend=False)
+    return fig
+
+
+def spp_vector_figure(vector: np.ndarray, level_names: list[str], level_lengths: list[int]) -> go.Figure:
+    """The fixed-length SPP vector as bars, one colour per pyramid level."""
+    fig = go.Figure()
+    start = 0
+    for i, (name, length) in enumerate(zip(level_names, level_lengths)):
+        fig.add_trace(go.Bar(x=np.arange(start, start + length), y=vector[start:start + length], name=name,
+                             marker_color=_PALETTE[i % len(_PALETTE)], marker_line_width=0))
+        start += length
+    fig.update_layout(title=f"The SPP vector: {len(vector)} numbers", bargap=0, margin=_MARGIN, height=320,
+                      xaxis_title="position in the vector", yaxis_title="pooled value",
+                      legend=dict(orientation="h", y=-0.3))
+    return fig
+
+
+def taps_figure(image: np.ndarray, taps: dict[str, list[tuple[float, float, bool]]],
+                fields: dict[str, tuple[float, float, float]], *, max_side: int = 900) -> go.Figure:
+    """ASPP at one unit: each branch's 3×3 taps (hollow where they fall into padding) and its
+    theoretical receptive field as a square ``(centre_y, centre_x, size)``."""
+    fig = image_figure(image, title="Taps of every branch at the clicked unit (hollow: padding)",
+                       max_side=max_side, height=560)
+    height, width = image.shape[:2]
+    for i, (name, points) in enumerate(taps.items()):
+        colour = _PALETTE[(i + 1) % len(_PALETTE)]
+        ys, xs, valid = zip(*points)
+        fig.add_trace(go.Scatter(x=xs, y=ys, mode="markers", name=name, hoverinfo="skip",
+                                 marker=dict(size=11, color=[colour if v else "rgba(0,0,0,0)" for v in valid],
+                                             line=dict(color=colour, width=2), symbol="circle")))
+    for i, (name, (cy, cx, size)) in enumerate(fields.items()):
+        colour = _PALETTE[i % len(_PALETTE)]
+        fig.add_shape(type="rect", x0=cx - size / 2, x1=cx + size / 2, y0=cy - size / 2, y1=cy + size / 2,
+                      line=dict(color=colour, width=1.5, dash="dot"))
+        fig.add_annotation(x=cx - size / 2, y=cy - size / 2, text=f"{name}: {size:.0f} px", showarrow=False,
+                           xanchor="left", yanchor="bottom", font=dict(color=colour, size=11))
+    fig.update_xaxes(range=[-0.5, width - 0.5])
+    fig.update_yaxes(range=[height - 0.5, -0.5], autorange=False)
+    fig.update_layout(legend=dict(orientation="h", y=-0.08))
+    return fig
