@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Install the reference libraries (kornia, scikit-image) and run the benchmarks.
+# Install the reference libraries (kornia, scikit-image) and run every benchmark; the results go
+# to benchmarks/RESULTS.md and benchmarks/results.json. Name benchmarks to run only those:
+# scripts/bench.sh pyramids search
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh requirements-bench.txt
-for script in benchmarks/[a-z]*.py; do
-  .venv/bin/python -m "benchmarks.$(basename "$script" .py)" "$@"
-done
+exec .venv/bin/python -m benchmarks "$@"
