@@ -29,10 +29,10 @@ LESSONS = (
            "app_pages/blend.py"),
     Lesson("resize", "Downsizing lab", "📐",
            "One image, any scale, every library's resize: aliasing, quality and speed side by side.",
-           None),
+           "app_pages/resize.py"),
     Lesson("downsizenet", "DownsizeNet", "🧠",
            "A learned, texture-aware downsizer trained end-to-end, against bilinear, bicubic and area.",
-           None),
+           "app_pages/downsizenet.py"),
     Lesson("sampling", "Down- and upsampling in CNNs", "🔁",
            "Strided convolution, pooling, unpooling and transposed convolution; output-size "
            "formulas; checkerboard artifacts.", "app_pages/sampling.py"),

@@ -1,0 +1,187 @@
+"""The downsizing lab through AppTest: picking methods, the scale, the source and the A/B view
+change the table and figures the way the core says they should."""
+
+import base64
+import io
+import math
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from core.resize import DEFAULT_METHODS, METHODS, resize
+from core.resize_analysis import psnr, reference_image
+from core.samples import SAMPLES
+from tests.app.helpers import figures, metric, no_exception, open_page
+
+PAGE = "app_pages/resize.py"
+FIGURES = ("results", "ab-wipe", "ab-difference", "spectra", "same-name")
+
+
+def _table(at):
+    assert len(at.dataframe) >= 1
+    return at.dataframe[0].value
+
+
+def _images(spec: dict) -> int:
+    return len([t for t in spec["data"] if t["type"] == "image"])
+
+
+def _array(value) -> np.ndarray:
+    """A Plotly array from a figure spec: a plain list, or Plotly's base64 typed array."""
+    if isinstance(value, dict):
+        flat = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+        return flat.reshape([int(n) for n in str(value.get("shape", len(flat))).split(",")])
+    return np.array(value)
+
+
+def _png(pixels: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_the_default_page_shows_every_section_and_a_row_per_default_method():
+    at = open_page(PAGE)
+    no_exception(at)
+    assert set(FIGURES) <= set(figures(at))
+    assert [h.value for h in at.header] == [
+        "1 · The results, pixel for pixel", "2 · Quality, aliasing and speed", "3 · A against B",
+        "4 · Spectra: aliasing is folded energy", "5 · Same name, different result"]
+    table = _table(at)
+    assert table["method"].tolist() == list(DEFAULT_METHODS)
+    assert (table["time (ms)"] > 0).all()
+    assert metric(at, "Result size") == "135×90"                       # cat 451 × 300 at 0.3
+    # the numbers are the core's, on the picked image against the stated reference
+    cat = SAMPLES["cat"].load()
+    expected = psnr(reference_image(cat, (90, 135)), resize(cat, (90, 135), "pillow-lanczos"))
+    row = table.set_index("method").loc["pillow-lanczos"]
+    assert row["PSNR (dB)"] == pytest.approx(expected, abs=0.01)
+    aliasing = table.set_index("method")["aliasing (zone plate)"]
+    assert aliasing["opencv-nearest"] > 0.9 and aliasing["pillow-lanczos"] < 0.02
+    assert _images(figures(at)["results"]) == len(DEFAULT_METHODS) + 1    # + the reference
+    assert figures(at)["results"]["layout"]["xaxis2"]["matches"] == "x"
+
+
+def test_picking_methods_changes_the_rows_and_the_grid():
+    at = open_page(PAGE)
+    picked = ["opencv-cubic", "torch-bicubic", "torch-area", "pillow-box"]
+    at.multiselect(key="methods").set_value(picked).run()
+    no_exception(at)
+    assert _table(at)["method"].tolist() == picked
+    assert _images(figures(at)["results"]) == len(picked) + 1
+    assert _images(figures(at)["spectra"]) == len(picked) + 1
+    assert at.query_params["methods"] in (",".join(picked), [",".join(picked)])
+    # OpenCV and PyTorch bicubic share a = −0.75 and pixel centres: same quality, same aliasing
+    rows = _table(at).set_index("method")
+    assert rows.loc["opencv-cubic", "PSNR (dB)"] == pytest.approx(rows.loc["torch-bicubic", "PSNR (dB)"], abs=0.1)
+
+
+def test_changing_the_scale_changes_the_size_and_the_numbers():
+    at = open_page(PAGE)
+    before = _table(at).set_index("method")
+    at.slider(key="scale").set_value(0.5).run()
+    no_exception(at)
+    after = _table(at).set_index("method")
+    assert metric(at, "Result size") == "226×150"
+    assert (before["PSNR (dB)"] != after["PSNR (dB)"]).all()
+    assert (before["aliasing (zone plate)"] != after["aliasing (zone plate)"]).any()
+    # halving: 2-tap bilinear is a 2×2 average and aliases less than at 0.3
+    assert after.loc["opencv-linear", "aliasing (zone plate)"] < before.loc["opencv-linear", "aliasing (zone plate)"]
+    assert at.query_params["scale"] in ("0.5", ["0.5"])
+
+
+def test_a_test_pattern_and_a_target_size():
+    at = open_page(PAGE)
+    at.selectbox(key="source").set_value("zone-plate").run()
+    no_exception(at)
+    assert metric(at, "Result size") == "154×154"
+    rows = _table(at).set_index("method")
+    # On the zone plate, unfiltered sampling is far from the band-limited ideal.
+    assert rows.loc["opencv-nearest", "PSNR (dB)"] < rows.loc["pillow-lanczos", "PSNR (dB)"] - 5
+    at.radio(key="size_mode").set_value("target").run()
+    assert at.slider(key="scale").disabled
+    at.number_input(key="target_w").set_value(100).run()
+    at.number_input(key="target_h").set_value(40).run()
+    no_exception(at)
+    assert at.caption[0].value.startswith("Zone plate: 512×512 → 100×40")
+
+
+def test_the_a_b_comparison_follows_its_controls():
+    at = open_page(PAGE)
+    assert at.selectbox(key="ab_a").value == "opencv-nearest"       # first unfiltered
+    assert at.selectbox(key="ab_b").value == "opencv-area"          # first antialiased
+    at.selectbox(key="ab_a").set_value("torch-bilinear-antialias")
+    at.selectbox(key="ab_b").set_value("pillow-bilinear").run()
+    no_exception(at)
+    assert int(metric(at, "Largest |A − B|")) <= 1                   # PyTorch's kernel is Pillow's
+    at.selectbox(key="ab_a").set_value("opencv-linear").run()
+    assert int(metric(at, "Largest |A − B|")) > 20
+    wipe_before = figures(at)["ab-wipe"]
+    at.slider(key="wipe").set_value(20).run()
+    at.toggle(key="flicker").set_value(True).run()
+    no_exception(at)
+    assert figures(at)["ab-wipe"]["data"][0]["source"] != wipe_before["data"][0]["source"]
+    assert figures(at)["ab-wipe"]["layout"]["uirevision"] == "ab-compare"
+
+
+def test_the_same_name_matrix_matches_the_explanation():
+    at = open_page(PAGE)
+    spec = figures(at)["same-name"]
+    z = _array(spec["data"][0]["z"])
+    labels = spec["data"][0]["x"]
+    assert labels == [METHODS[k].label for k in ("opencv-linear", "pillow-bilinear", "torch-bilinear",
+                                                  "torch-bilinear-antialias")]
+    assert z[0, 2] <= 2 and z[1, 3] <= 1 and z[0, 1] > 20
+    assert any("Parmar" in m.value for m in at.markdown)
+
+
+def test_no_methods_asks_for_one():
+    at = open_page(PAGE)
+    at.multiselect(key="methods").set_value([]).run()
+    no_exception(at)
+    assert any("Pick at least one method" in i.value for i in at.info)
+    assert not at.dataframe
+
+
+@pytest.mark.parametrize("side", [12, 1])
+def test_a_tiny_upload_gets_a_sentence(side):
+    at = open_page(PAGE)
+    tiny = np.random.default_rng(0).integers(0, 256, (side, side, 3), dtype=np.uint8)
+    at.file_uploader(key="uploader").set_value(("tiny.png", _png(tiny), "image/png")).run()
+    no_exception(at)
+    assert any(f"only {side}×{side} pixels" in w.value for w in at.warning)
+    table = _table(at)
+    assert len(table) == len(DEFAULT_METHODS)
+    # 12 × 12 at 0.3 is 4 × 4: SSIM shrinks its window to 3 × 3; a single pixel has none
+    assert table["SSIM"].isna().all() == (side == 1)
+
+
+def test_a_link_sets_the_controls_and_ignores_bad_values():
+    at = open_page(PAGE, {"scale": "0.25", "source": "checkerboard", "methods": "opencv-area,nope,pillow-box"})
+    no_exception(at)
+    assert at.slider(key="scale").value == 0.25
+    assert at.selectbox(key="source").value == "checkerboard"
+    assert _table(at)["method"].tolist() == ["opencv-area", "pillow-box"]
+    at = open_page(PAGE, {"scale": "nan", "source": "nonsense", "methods": "nope"})
+    no_exception(at)
+    assert at.slider(key="scale").value == 0.3
+    assert _table(at)["method"].tolist() == list(DEFAULT_METHODS)
+    assert not math.isnan(_table(at)["PSNR (dB)"].iloc[0])
+
+
+def test_a_target_size_survives_a_switch_to_a_smaller_image():
+    at = open_page(PAGE)
+    at.radio(key="size_mode").set_value("target").run()
+    assert at.number_input(key="target_w").value == 135 and at.number_input(key="target_h").value == 90
+    at.number_input(key="target_w").set_value(400).run()
+    at.selectbox(key="source").set_value("checkerboard").run()        # 512 × 512: still fits
+    assert at.number_input(key="target_w").value == 400
+    at.selectbox(key="source").set_value("picked").run()
+    tiny = np.random.default_rng(1).integers(0, 256, (20, 30, 3), dtype=np.uint8)
+    at.file_uploader(key="uploader").set_value(("small.png", _png(tiny), "image/png")).run()
+    no_exception(at)
+    # A different image starts the target again from its own scaled size (0.3 × 30 = 9).
+    assert at.number_input(key="target_w").value == 9 and at.number_input(key="target_h").value == 6
+    assert _table(at)["method"].tolist() == list(DEFAULT_METHODS)
+    assert not at.warning or all("widget" not in w.value for w in at.warning)

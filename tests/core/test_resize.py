@@ -1,0 +1,407 @@
+"""core.resize against the libraries called directly, and core.resize_analysis against analytic
+signals, known noise levels and gratings whose fold-back frequency is known in advance."""
+
+import importlib.util
+import math
+
+import cv2
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+from core.errors import InvalidParameterError
+from core.patterns import zone_plate
+from core.resize import (BILINEARS, DEFAULT_METHODS, METHODS, MethodUnavailableError, registry,
+                         resize, scaled_size, trained_weights)
+from core.resize_analysis import (agreement, aliasing_score, band_limited, evaluate,
+                                  fold_back_frequency, ideal_resize, psnr, reference_image,
+                                  same_name_agreement, signed_difference, ssim, timed_resize,
+                                  wipe, zone_plate_aliasing, zone_plate_size)
+
+HAS_DOWNSIZENET = importlib.util.find_spec("core.downsizenet") is not None
+NO_DOWNSIZENET = ("core/downsizenet is not in this checkout yet; the DownsizeNet tests cover the "
+                  "network itself")
+OPENCV = {"opencv-nearest": cv2.INTER_NEAREST, "opencv-linear": cv2.INTER_LINEAR,
+          "opencv-cubic": cv2.INTER_CUBIC, "opencv-area": cv2.INTER_AREA,
+          "opencv-lanczos4": cv2.INTER_LANCZOS4}
+PILLOW = {"pillow-nearest": Image.Resampling.NEAREST, "pillow-bilinear": Image.Resampling.BILINEAR,
+          "pillow-bicubic": Image.Resampling.BICUBIC, "pillow-lanczos": Image.Resampling.LANCZOS,
+          "pillow-box": Image.Resampling.BOX}
+TORCH = {"torch-nearest": ("nearest", None, True), "torch-nearest-exact": ("nearest-exact", None, True),
+         "torch-bilinear": ("bilinear", False, True), "torch-bilinear-antialias": ("bilinear", True, True),
+         "torch-bicubic": ("bicubic", False, False), "torch-bicubic-antialias": ("bicubic", True, False),
+         "torch-area": ("area", None, False)}
+# (height, width) of a 57 × 83 image: scales 0.3 and 0.5 (odd and even sides), anisotropic,
+# a single pixel, one-pixel-wide and -high strips, identity.
+SIZES = [(17, 25), (29, 42), (12, 5), (1, 1), (9, 1), (1, 13), (57, 83)]
+
+
+def _method_param(key):
+    if key.startswith("downsizenet") and not HAS_DOWNSIZENET:
+        return pytest.param(key, marks=pytest.mark.skip(reason=NO_DOWNSIZENET))
+    return key
+
+
+ALL_METHODS = [_method_param(key) for key in METHODS]
+
+
+def _photo_like(height=57, width=83, seed=0) -> np.ndarray:
+    """Smooth shapes plus fine noise and a hard edge: something every method treats differently."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:height, 0:width]
+    smooth = 120 + 60 * np.sin(x / 7.0) * np.cos(y / 5.0)
+    image = smooth[..., None] + rng.normal(0, 25, (height, width, 3))
+    image[:, width // 2:] += 40
+    return np.clip(image, 0, 255).astype(np.uint8)
+
+
+def _grating(height: int, width: int, k: int, amplitude: float = 100.0) -> np.ndarray:
+    """Vertical stripes that are exactly DCT basis ``k`` of ``width`` columns (frequency k / 2W)."""
+    column = 127.5 + amplitude * np.cos(np.pi * k * (np.arange(width) + 0.5) / width)
+    return np.repeat(np.tile(column, (height, 1))[..., None], 3, axis=2)
+
+
+def _nchw(image: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(image.copy()).permute(2, 0, 1).unsqueeze(0).contiguous()
+
+
+def _hwc_rounded(x: torch.Tensor) -> np.ndarray:
+    return np.clip(np.floor(x[0].permute(1, 2, 0).numpy().astype(np.float64) + 0.5), 0, 255).astype(np.uint8)
+
+
+# ---------------------------------------------------------------------------------- contract
+
+@pytest.mark.parametrize("size", SIZES, ids=[f"{h}x{w}" for h, w in SIZES])
+@pytest.mark.parametrize("key", ALL_METHODS)
+def test_every_method_returns_the_requested_uint8_rgb_shape(key, size):
+    out = resize(_photo_like(), size, key)
+    assert out.shape == (*size, 3) and out.dtype == np.uint8 and out.flags.c_contiguous
+
+
+@pytest.mark.parametrize("key", ALL_METHODS)
+def test_every_method_keeps_a_constant_image_constant(key):
+    flat = np.full((40, 31, 3), (12, 130, 250), np.uint8)
+    out = resize(flat, scaled_size(40, 31, 0.37), key)
+    assert np.array_equal(out, np.broadcast_to(flat[:1, :1], out.shape))
+
+
+@pytest.mark.parametrize("key", ALL_METHODS)
+def test_read_only_and_strided_inputs_give_the_same_result(key):
+    image = _photo_like(60, 90)
+    frozen = image.copy()
+    frozen.setflags(write=False)
+    strided = np.ascontiguousarray(image[:, ::-1])[:, ::-1]    # a negative-stride view of a copy
+    size = (19, 27)
+    assert np.array_equal(resize(frozen, size, key), resize(image, size, key))
+    assert np.array_equal(resize(strided, size, key), resize(image, size, key))
+
+
+def test_unknown_method_lists_the_valid_keys():
+    with pytest.raises(ValueError, match="opencv-area.*pillow-lanczos"):
+        resize(_photo_like(), (5, 5), "bilinear")
+
+
+@pytest.mark.parametrize("size", [(0, 5), (5, -1), (2.5, 3), (True, 3), (3,), "10x10"])
+def test_sizes_below_one_or_not_whole_are_refused_with_the_value(size):
+    with pytest.raises(InvalidParameterError, match="size|height|width"):
+        resize(_photo_like(), size, "opencv-linear")
+
+
+@pytest.mark.parametrize("image", [np.zeros((5, 5), np.uint8), np.zeros((5, 5, 4), np.uint8),
+                                   np.zeros((5, 5, 3), np.float32)])
+def test_only_rgb_uint8_images_are_accepted(image):
+    with pytest.raises(InvalidParameterError, match="uint8 RGB"):
+        resize(image, (2, 2), "pillow-box")
+
+
+def test_every_method_has_a_label_library_and_convention_note():
+    for key, spec in METHODS.items():
+        assert spec.label and spec.library in ("OpenCV", "Pillow", "PyTorch", "ScaleScope"), key
+        assert ("centres" in spec.note or "top-left" in spec.note or "pooling" in spec.note), key
+    assert set(DEFAULT_METHODS) <= set(METHODS) and set(BILINEARS) <= set(METHODS)
+    assert len(DEFAULT_METHODS) == 8
+    assert ("downsizenet-trained" in METHODS) == bool(trained_weights())
+
+
+# ---------------------------------------------------------------------------------- libraries
+
+@pytest.mark.parametrize("size", SIZES, ids=[f"{h}x{w}" for h, w in SIZES])
+@pytest.mark.parametrize("key", list(OPENCV))
+def test_opencv_methods_equal_cv2_resize(key, size):
+    image = _photo_like()
+    expected = cv2.resize(image, (size[1], size[0]), interpolation=OPENCV[key]).reshape(*size, 3)
+    assert np.array_equal(resize(image, size, key), expected)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[f"{h}x{w}" for h, w in SIZES])
+@pytest.mark.parametrize("key", list(PILLOW))
+def test_pillow_methods_equal_pillow_resize(key, size):
+    image = _photo_like()
+    expected = np.asarray(Image.fromarray(image).resize((size[1], size[0]), PILLOW[key]))
+    assert np.array_equal(resize(image, size, key), expected)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[f"{h}x{w}" for h, w in SIZES])
+@pytest.mark.parametrize("key", list(TORCH))
+def test_torch_methods_equal_f_interpolate(key, size):
+    mode, antialias, uint8 = TORCH[key]
+    options = {} if antialias is None else {"antialias": antialias, "align_corners": False}
+    image = _photo_like()
+    ours = resize(image, size, key)
+    if uint8:
+        x = _nchw(image)
+        if min(size) == 1:   # an NCHW uint8 tensor trips an internal assert on 1-pixel outputs
+            x = x.contiguous(memory_format=torch.channels_last)
+        assert np.array_equal(ours, F.interpolate(x, size=size, mode=mode, **options)[0].permute(1, 2, 0).numpy())
+    x = _nchw(image).float()
+    if antialias and size[1] == 1 and size[0] > 1:
+        # PyTorch's float antialias kernels are wrong for one-pixel-wide outputs (see below).
+        expected = F.interpolate(x.transpose(2, 3), size=size[::-1], mode=mode, **options).transpose(2, 3)
+    else:
+        expected = F.interpolate(x, size=size, mode=mode, **options)
+    # The float computation rounded half up: at most one grey level from the 8-bit kernels.
+    gap = np.abs(ours.astype(int) - _hwc_rounded(expected).astype(int))
+    assert gap.max() <= (1 if uint8 else 0)
+
+
+@pytest.mark.parametrize("key", ["torch-bilinear-antialias", "torch-bicubic-antialias", "pillow-bicubic"])
+def test_a_one_pixel_wide_result_of_rows_that_are_constant_is_any_column_of_a_wider_one(key):
+    # Each row holds one value, so shrinking the width changes nothing: the 9 × 1 result must
+    # be a column of the 9 × 3 result. torch 2.13's float antialias kernels fail this (they
+    # return the same value in every row); the wrapper computes the transposed problem.
+    column = _photo_like(57, 1, seed=5)
+    image = np.ascontiguousarray(np.repeat(column, 83, axis=1))
+    narrow, wide = resize(image, (9, 1), key), resize(image, (9, 3), key)
+    assert np.abs(narrow[:, 0].astype(int) - wide[:, 1].astype(int)).max() <= 1
+    assert len(np.unique(narrow[:, 0, 0])) > 3
+
+
+@pytest.mark.parametrize("shape, size, octaves", [((200, 300), (60, 90), 1), ((128, 128), (16, 16), 3),
+                                                  ((151, 99), (75, 50), 1), ((80, 120), (50, 70), 0),
+                                                  ((300, 451), (150, 226), 1)])
+def test_pyramid_bilinear_is_a_cv2_pyrdown_chain_then_bilinear(shape, size, octaves):
+    image = _photo_like(*shape, seed=3)
+    level = image.astype(np.float32)
+    for _ in range(octaves):
+        level = cv2.pyrDown(level)
+    x = torch.from_numpy(level).permute(2, 0, 1).unsqueeze(0).contiguous()
+    expected = _hwc_rounded(F.interpolate(x, size=size, mode="bilinear", align_corners=False))
+    ours = resize(image, size, "pyramid-bilinear")
+    gap = np.abs(ours.astype(int) - expected.astype(int))
+    assert gap.max() <= 1 and (gap > 0).mean() < 0.01     # float order of additions only
+
+
+@pytest.mark.skipif(not HAS_DOWNSIZENET, reason=NO_DOWNSIZENET)
+@pytest.mark.parametrize("size", [(17, 25), (29, 42), (12, 5), (1, 1)])
+def test_downsizenet_bilinear_is_torch_bilinear(size):
+    image = _photo_like()
+    expected = _hwc_rounded(F.interpolate(_nchw(image).float(), size=size, mode="bilinear",
+                                          align_corners=False))
+    assert np.abs(resize(image, size, "downsizenet-bilinear").astype(int) - expected.astype(int)).max() <= 1
+
+
+def test_trained_downsizenet_is_listed_only_when_weights_exist(tmp_path):
+    assert "downsizenet-trained" not in registry([])
+    assert set(registry([])) == set(METHODS) - {"downsizenet-trained"}
+    if importlib.util.find_spec("core.downsizenet.weights") is None:
+        pytest.skip(NO_DOWNSIZENET)
+    from core.downsizenet import DownsizeNet
+    from core.downsizenet.weights import save_weights_file
+
+    path = tmp_path / "bilinear.safetensors"
+    save_weights_file(DownsizeNet.as_bilinear(), path)      # weights of the bilinear special case
+    methods = registry([path])
+    assert "downsizenet-trained" in methods
+    image = _photo_like()
+    expected = _hwc_rounded(F.interpolate(_nchw(image).float(), size=(17, 25), mode="bilinear",
+                                          align_corners=False))
+    out = methods["downsizenet-trained"].run(image, (17, 25))
+    assert out.shape == (17, 25, 3) and np.abs(out.astype(int) - expected.astype(int)).max() <= 1
+
+
+def test_an_unavailable_downsizenet_is_a_sentence_not_a_traceback(monkeypatch):
+    import core.resize as module
+
+    def missing():
+        raise ModuleNotFoundError("No module named 'core.downsizenet'")
+    monkeypatch.setattr(module, "_bilinear_downsizenet", missing)
+    with pytest.raises(MethodUnavailableError, match="DownsizeNet is not available"):
+        resize(_photo_like(), (5, 5), "downsizenet-bilinear")
+
+
+# ---------------------------------------------------------------------------------- conventions
+
+def test_convention_nearest_top_left_against_pixel_centres():
+    # Six columns 0..5 shrunk to two: top-left reads floor(i · 3) = 0, 3; the nearest centre
+    # (i + 0.5) · 3 − 0.5 rounds to 1, 4.
+    ramp = np.repeat(np.arange(6, dtype=np.uint8)[None, :, None], 3, axis=2) * 40
+    for key in ("opencv-nearest", "torch-nearest"):
+        assert resize(ramp, (1, 2), key)[0, :, 0].tolist() == [0, 120], key
+    for key in ("pillow-nearest", "torch-nearest-exact"):
+        assert resize(ramp, (1, 2), key)[0, :, 0].tolist() == [40, 160], key
+
+
+def test_convention_bilinear_samples_at_pixel_centres():
+    # Columns 0..3 → 2: centres (i + 0.5) · 2 − 0.5 = 0.5 and 2.5: averages of neighbours.
+    ramp = np.repeat(np.array([0, 100, 200, 250], np.uint8)[None, :, None], 3, axis=2)
+    for key in ("opencv-linear", "torch-bilinear"):
+        assert resize(ramp, (1, 2), key)[0, :, 0].tolist() == [50, 225], key
+
+
+def test_same_name_bilinears_differ_as_the_lesson_explains():
+    result = same_name_agreement(_photo_like(120, 160), (36, 48))
+    gap = dict(zip(result.keys, result.max_difference))
+    index = {k: i for i, k in enumerate(result.keys)}
+    assert gap["opencv-linear"][index["torch-bilinear"]] <= 2                 # same grid, rounding
+    assert gap["pillow-bilinear"][index["torch-bilinear-antialias"]] <= 1     # same scheme
+    assert gap["opencv-linear"][index["pillow-bilinear"]] >= 20               # antialiasing
+    assert np.array_equal(result.max_difference, result.max_difference.T)
+    assert not result.max_difference.diagonal().any()
+
+
+# ---------------------------------------------------------------------------------- reference
+
+@pytest.mark.parametrize("shape, size, k", [((40, 64), (12, 20), (3, 7)), ((33, 50), (33, 15), (5, 14)),
+                                            ((20, 21), (7, 9), (0, 8))])
+def test_ideal_resize_keeps_a_cosine_the_new_grid_can_hold(shape, size, k):
+    def basis(n_rows, n_cols):
+        rows = np.cos(np.pi * k[0] * (np.arange(n_rows) + 0.5) / n_rows)
+        cols = np.cos(np.pi * k[1] * (np.arange(n_cols) + 0.5) / n_cols)
+        return 50 + 40 * np.outer(rows, cols)
+    np.testing.assert_allclose(ideal_resize(basis(*shape), size), basis(*size), atol=1e-9)
+
+
+def test_ideal_resize_removes_a_cosine_finer_than_the_new_grid():
+    grating = _grating(24, 200, k=96)[..., 0]                # 0.24 cycles/px; at 0.3 it must go
+    np.testing.assert_allclose(ideal_resize(grating, (7, 60)), 127.5, atol=1e-9)
+    np.testing.assert_allclose(band_limited(grating, (7, 60)), 127.5, atol=1e-9)
+
+
+def test_band_limited_parts_add_back_to_the_image():
+    image = _photo_like(30, 44).astype(np.float64)
+    low = band_limited(image, (9, 13))
+    np.testing.assert_allclose(ideal_resize(low, (9, 13)), ideal_resize(image, (9, 13)), atol=1e-9)
+    assert np.abs(image - low).mean() > 1                      # it did remove something
+
+
+def test_reference_image_is_clipped_to_eight_bit_range():
+    checker = ((np.indices((32, 32)).sum(0) // 4) % 2 * 255).astype(np.uint8)
+    ringing = ideal_resize(np.repeat(checker[..., None], 3, axis=2), (13, 13))
+    assert ringing.min() < 0 or ringing.max() > 255            # Gibbs overshoot
+    clipped = reference_image(np.repeat(checker[..., None], 3, axis=2), (13, 13))
+    assert clipped.min() >= 0 and clipped.max() <= 255
+
+
+# ---------------------------------------------------------------------------------- metrics
+
+def test_psnr_of_a_known_noise_level():
+    reference = np.full((20, 30, 3), 100.0)
+    signs = np.where(np.indices((20, 30)).sum(0) % 2 == 0, 1.0, -1.0)[..., None]
+    noisy = (reference + 5.0 * signs).astype(np.uint8)          # every pixel off by exactly 5
+    assert psnr(reference, noisy) == pytest.approx(10 * math.log10(255**2 / 25), abs=1e-9)
+    assert psnr(reference.astype(np.uint8), noisy) == pytest.approx(cv2.PSNR(reference.astype(np.uint8), noisy))
+    assert psnr(noisy, noisy) == math.inf
+
+
+def test_ssim_is_one_for_identical_images_and_lower_otherwise():
+    image = _photo_like(40, 40)
+    assert ssim(image, image) == pytest.approx(1.0)
+    assert ssim(image, np.clip(image.astype(int) + 30, 0, 255).astype(np.uint8)) < 0.99
+    assert math.isnan(ssim(image[:2, :2], image[:2, :2]))       # no 3×3 window fits
+    assert ssim(image[:5, :5], image[:5, :5]) == pytest.approx(1.0)
+
+
+def test_fold_back_frequency_of_a_grating():
+    assert fold_back_frequency(0.24, 0.3) == pytest.approx(0.2)   # 0.8 cycles per new pixel → 0.2
+    assert fold_back_frequency(0.1, 0.3) == pytest.approx(1 / 3)  # below Nyquist: unchanged
+
+
+@pytest.mark.parametrize("key", ["opencv-nearest", "pillow-nearest", "torch-nearest-exact",
+                                 "opencv-linear", "torch-bilinear", "opencv-lanczos4"])
+def test_unfiltered_methods_fold_a_grating_to_the_predicted_frequency(key):
+    # 96 of 200 columns is 0.24 cycles/px; on 60 columns (scale 0.3) that is 0.8 cycles per new
+    # pixel, above Nyquist: it must come back at 0.2, DCT coefficient 2 · 60 − 96 = 24.
+    row = resize(_grating(10, 200, k=96).astype(np.uint8), (3, 60), key)[1, :, 0].astype(float)
+    spectrum = np.abs(scipy_dct(row - row.mean()))
+    assert int(spectrum.argmax()) == 24
+    assert 24 / (2 * 60) == pytest.approx(fold_back_frequency(96 / 400, 0.3))
+
+
+def scipy_dct(values: np.ndarray) -> np.ndarray:
+    from scipy.fft import dct
+    return dct(values, type=2, norm="ortho")
+
+
+def test_aliasing_score_of_a_grating_above_the_new_nyquist():
+    grating = _grating(40, 200, k=96).astype(np.uint8)
+    size = (12, 60)
+    for key in ("opencv-nearest", "pillow-nearest", "torch-nearest-exact"):
+        assert 0.9 < aliasing_score(grating, size, key) < 1.1, key      # sampled, all of it folds
+    for key in ("pillow-lanczos", "pillow-bilinear", "torch-bilinear-antialias", "torch-bicubic-antialias"):
+        assert aliasing_score(grating, size, key) < 0.01, key          # kernels widened to the grid
+    for key in ("opencv-area", "pyramid-bilinear"):
+        assert aliasing_score(grating, size, key) < 0.06, key          # a box, a binomial: leakier
+    assert aliasing_score(grating, size, "opencv-linear") > 0.3          # 2 taps are not a filter
+
+
+def test_aliasing_score_follows_the_antialias_flag_on_the_zone_plate():
+    size = (77, 77)
+    for key, spec in METHODS.items():
+        if key.startswith("downsizenet") and not HAS_DOWNSIZENET:
+            continue
+        score = zone_plate_aliasing(size, key, side=256)
+        assert (score < 0.05) if spec.antialias else (score > 0.3), (key, score)
+
+
+def test_zone_plate_aliasing_equals_the_score_on_a_freshly_drawn_plate():
+    assert zone_plate_aliasing((100, 120), "opencv-cubic") == pytest.approx(
+        aliasing_score(zone_plate(512), (100, 120), "opencv-cubic"), rel=1e-12)
+    assert zone_plate_size((90, 135), (300, 451)) == (154, 153)
+
+
+def test_aliasing_score_is_undefined_without_fine_detail():
+    assert math.isnan(aliasing_score(zone_plate(64), (64, 64), "opencv-linear"))
+
+
+# ---------------------------------------------------------------------------------- reports
+
+def test_evaluate_reports_the_resize_its_scores_and_spectrum():
+    image = _photo_like()
+    report = evaluate(image, (17, 25), "pillow-lanczos", repeats=2)
+    assert np.array_equal(report.image, resize(image, (17, 25), "pillow-lanczos"))
+    reference = reference_image(image, (17, 25))
+    assert report.psnr == pytest.approx(psnr(reference, report.image))
+    assert report.ssim == pytest.approx(ssim(reference, report.image))
+    assert report.spectrum.shape == (17, 25) and report.time_ms > 0
+    result, ms = timed_resize(image, (17, 25), "opencv-area", repeats=3)
+    assert np.array_equal(result, resize(image, (17, 25), "opencv-area")) and ms > 0
+
+
+def test_antialiased_methods_beat_nearest_against_the_reference():
+    image = _photo_like(120, 160)
+    reference = reference_image(image, (36, 48))
+    nearest = psnr(reference, resize(image, (36, 48), "opencv-nearest"))
+    lanczos = psnr(reference, resize(image, (36, 48), "pillow-lanczos"))
+    assert lanczos > nearest + 5
+
+
+def test_agreement_of_hand_made_results():
+    zeros = np.zeros((2, 3, 3), np.uint8)
+    bumped = zeros + 3
+    bumped[1, 2, 0] = 10
+    result = agreement({"a": zeros, "b": bumped, "c": zeros})
+    assert result.max_difference.tolist() == [[0, 10, 0], [10, 0, 10], [0, 10, 0]]
+    assert result.mean_difference[0, 1] == pytest.approx((17 * 3 + 10) / 18)
+    with pytest.raises(InvalidParameterError):
+        agreement({"a": zeros, "b": np.zeros((3, 3, 3), np.uint8)})
+
+
+def test_signed_difference_and_wipe():
+    a, b = np.full((2, 4, 3), 10, np.uint8), np.full((2, 4, 3), 4, np.uint8)
+    assert signed_difference(a, b).tolist() == [[6.0] * 4] * 2
+    assert wipe(a, b, 0.25)[:, :, 0].tolist() == [[10, 4, 4, 4]] * 2
+    assert np.array_equal(wipe(a, b, 0.0), b) and np.array_equal(wipe(a, b, 1.0), a)
+    with pytest.raises(InvalidParameterError):
+        wipe(a, b, 1.5)

@@ -1,0 +1,159 @@
+"""Figure builders for the DownsizeNet lesson: arrays and numbers in, a Plotly figure out."""
+
+from __future__ import annotations
+
+import textwrap
+
+import cv2
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from ui.figures import image_grid_figure
+
+_MARGIN = dict(l=10, r=10, t=40, b=10)
+_TEXTURE = "#4c78a8"      # the texture branch
+_DISTANCE = "#f58518"     # the distance branch
+_FUSION = "#54a24b"       # where they meet
+_PIXELS = "#b279a2"       # image pixels
+
+
+def architecture_figure(stages: list[tuple[str, str, int]], layers: int) -> go.Figure:
+    """DownsizeNet drawn as boxes and arrows.
+
+    ``stages`` is, in order: the input, ``layers`` convolutions, the selection pooling, the
+    distance map, the concatenation, the 1×1 convolution and the weighted sum — each as
+    ``(name, shape, parameters)``. The texture branch runs along the top, the distance branch
+    along the bottom; the image's own pixels travel over the top to the weighted sum.
+    """
+    if len(stages) != layers + 6:
+        raise ValueError(f"Expected {layers + 6} stages for {layers} layers, got {len(stages)}.")
+    width, height = 1.8, 1.25
+    boxes: list[tuple[float, float, tuple[str, str, int], str]] = []
+    boxes.append((0, 2, stages[0], _PIXELS))
+    for i in range(layers):
+        boxes.append((i + 1, 2, stages[1 + i], _TEXTURE))
+    pool, distance, concat, head, mix = (stages[layers + 1 + i] for i in range(5))
+    column = layers + 1
+    boxes.append((column, 2, pool, _TEXTURE))
+    boxes.append((column - 1, 0, ("project Q onto the input", "P = floor(src); dx, dy", 0), _DISTANCE))
+    boxes.append((column, 0, distance, _DISTANCE))
+    boxes.append((column + 1, 1, concat, _FUSION))
+    boxes.append((column + 2, 1, head, _FUSION))
+    boxes.append((column + 3, 1, mix, _PIXELS))
+    boxes.append((column + 4, 1, ("output image", mix[1], 0), _PIXELS))
+    step = 2.15
+    fig = go.Figure()
+    centres = {}
+    for index, (col, row, (name, shape, parameters), colour) in enumerate(boxes):
+        x, y = col * step, row * 1.75
+        centres[index] = (x, y)
+        fig.add_shape(type="rect", x0=x - width / 2, x1=x + width / 2, y0=y - height / 2, y1=y + height / 2,
+                      line=dict(color=colour, width=2), fillcolor=colour, opacity=0.18, layer="below")
+        label = f"<b>{'<br>'.join(textwrap.wrap(name, 19))}</b><br>{shape}"
+        if parameters:
+            label += f"<br>{parameters:,} parameters"
+        fig.add_annotation(x=x, y=y, text=label, showarrow=False, font=dict(size=12, color="#222"))
+
+    def arrow(start, end):
+        # Every arrow runs left to right, from the right edge of one box to the left edge of the next.
+        (x0, y0), (x1, y1) = centres[start], centres[end]
+        fig.add_annotation(x=x1 - width / 2, y=y1, ax=x0 + width / 2, ay=y0, xref="x", yref="y",
+                           axref="x", ayref="y", showarrow=True, arrowhead=3, arrowwidth=1.5,
+                           arrowcolor="#555", text="")
+
+    first_conv, pooling = 1, layers + 1
+    for i in range(layers + 1):
+        arrow(i, i + 1)
+    projection, distances, concatenation, fusion, weighted, output = range(layers + 2, layers + 8)
+    arrow(projection, distances)
+    arrow(pooling, concatenation)
+    arrow(distances, concatenation)
+    arrow(concatenation, fusion)
+    arrow(fusion, weighted)
+    arrow(weighted, output)
+    # The input's pixels go over the top to the weighted sum: the coefficients mix real pixels.
+    (x0, y0), (x1, y1) = centres[0], centres[weighted]
+    top = 2 * 1.75 + 1.0
+    route = f"M {x0},{y0 + height / 2} L {x0},{top} L {x1},{top} L {x1},{y1 + height / 2 + 0.15}"
+    fig.add_shape(type="path", path=route,
+                  line=dict(color=_PIXELS, width=2, dash="dot"))
+    fig.add_annotation(x=x1, y=y1 + height / 2, ax=x1, ay=y1 + height / 2 + 0.2, xref="x", yref="y",
+                       axref="x", ayref="y", showarrow=True, arrowhead=3, arrowcolor=_PIXELS, text="")
+    fig.add_annotation(x=(x0 + x1) / 2, y=top, yanchor="bottom", showarrow=False, font=dict(size=11, color=_PIXELS),
+                       text="the K neighbours of every output pixel Q, straight from the high-resolution image")
+    fig.add_annotation(x=centres[first_conv][0], y=2 * 1.75 - height / 2 - 0.05, yanchor="top", showarrow=False,
+                       font=dict(size=10, color=_TEXTURE), text="texture: what the pixels around P look like")
+    fig.add_annotation(x=centres[projection][0], y=-height / 2 - 0.05, yanchor="top", showarrow=False,
+                       font=dict(size=10, color=_DISTANCE), text="distance: where Q falls between its neighbours")
+    fig.update_xaxes(visible=False, range=[-width / 2 - 0.2, (column + 4) * step + width / 2 + 0.2])
+    fig.update_yaxes(visible=False, range=[-height / 2 - 0.5, top + 0.4])
+    fig.update_layout(margin=dict(l=5, r=5, t=10, b=5), height=360, plot_bgcolor="white", showlegend=False)
+    return fig
+
+
+def enlarge(image: np.ndarray, side: int) -> np.ndarray:
+    """Nearest-neighbour enlargement to ``side`` pixels on the long side, so pixels stay square
+    blocks in the browser instead of being smoothed."""
+    height, width = image.shape[:2]
+    scale = side / max(height, width)
+    if scale <= 1:
+        return image
+    return cv2.resize(image, (max(1, round(width * scale)), max(1, round(height * scale))),
+                      interpolation=cv2.INTER_NEAREST)
+
+
+def examples_figure(originals: list[np.ndarray], labels: list[str], downsized: dict[str, list[np.ndarray]],
+                    *, side: int = 150) -> go.Figure:
+    """One row per example: the original, then each method's small result, all shown at one size."""
+    methods = list(downsized)
+    images, titles = [], []
+    for i, (original, label) in enumerate(zip(originals, labels)):
+        images.append(enlarge(original, side))
+        titles.append(f"{label} · {original.shape[1]}×{original.shape[0]}")
+        for method in methods:
+            small = downsized[method][i]
+            images.append(enlarge(small, side))
+            titles.append(f"{method} · {small.shape[1]}×{small.shape[0]}")
+    return image_grid_figure(images, titles, cols=len(methods) + 1, max_side=side, row_height=210)
+
+
+def training_curves_figure(loss_steps, losses, accuracy_steps, accuracies, *, steps: int,
+                           chance: float) -> go.Figure:
+    """Training loss (left axis) and validation accuracy (right axis) against the step."""
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    fig.add_trace(go.Scatter(x=list(loss_steps), y=list(losses), mode="lines", name="training loss",
+                             line=dict(color="#1f77b4", width=1)), secondary_y=False)
+    fig.add_trace(go.Scatter(x=list(accuracy_steps), y=list(accuracies), mode="lines+markers",
+                             name="validation accuracy", line=dict(color="#d62728")), secondary_y=True)
+    fig.add_hline(y=chance, line=dict(color="#d62728", dash="dot", width=1), secondary_y=True,
+                  annotation_text="chance", annotation_position="bottom right")
+    top = max([1.0, *losses]) * 1.05
+    fig.update_xaxes(title="step", range=[0, steps])
+    fig.update_yaxes(title="cross-entropy", range=[0, top], showgrid=False, secondary_y=False)
+    fig.update_yaxes(title="accuracy", range=[0, 1.02], tickformat=".0%", dtick=0.25, secondary_y=True)
+    fig.update_layout(margin=_MARGIN, height=330, legend=dict(orientation="h", y=1.12))
+    return fig
+
+
+def comparison_figure(methods: list[str], accuracy: np.ndarray, seeds: list[int], *, chance: float) -> go.Figure:
+    """Mean test accuracy per method with ± one standard deviation over seeds, and each seed's dot.
+
+    ``accuracy`` is ``(len(methods), len(seeds))``; NaN cells (not run) are left out.
+    """
+    fig = go.Figure()
+    means = [float(np.nanmean(row)) if np.isfinite(row).any() else np.nan for row in accuracy]
+    spreads = [float(np.nanstd(row, ddof=1)) if np.isfinite(row).sum() > 1 else 0.0 for row in accuracy]
+    fig.add_trace(go.Bar(x=methods, y=means, error_y=dict(type="data", array=spreads, visible=True),
+                         marker_color=["#54a24b" if m == "downsizenet" else "#4c78a8" for m in methods],
+                         text=[f"{m:.3f}" if np.isfinite(m) else "" for m in means], textposition="inside",
+                         insidetextanchor="start",
+                         name="mean ± std"))
+    for j, seed in enumerate(seeds):
+        fig.add_trace(go.Scatter(x=methods, y=accuracy[:, j], mode="markers", name=f"seed {seed}",
+                                 marker=dict(size=8, symbol="circle-open", color="#333")))
+    fig.add_hline(y=chance, line=dict(dash="dot", color="#888"), annotation_text="chance")
+    fig.update_yaxes(title="test accuracy", range=[0, 1.02])
+    fig.update_layout(margin=_MARGIN, height=380, showlegend=False,
+                      title="Test accuracy, same classifier, data, seeds and steps")
+    return fig
