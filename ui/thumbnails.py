@@ -25,9 +25,11 @@ def _pyramid() -> np.ndarray:
 
 
 def _search() -> np.ndarray:
-    cat = get_sample("cat").load().copy()
-    cv2.rectangle(cat, (115, 95), (175, 145), (255, 220, 0), 3)
-    return _fit(cat[40:260, 40:370])
+    sample = get_sample("cat")
+    cat = sample.load().copy()
+    top, left, side = sample.patch
+    cv2.rectangle(cat, (left, top), (left + side, top + side), (255, 220, 0), 3)
+    return _fit(cat[20:280, 40:430])
 
 
 def _blend() -> np.ndarray:
@@ -66,5 +68,5 @@ THUMBNAILS = {
     "sampling": lambda: _fit(get_sample("checkerboard").load()[:48, :72], cv2.INTER_NEAREST),
     "modules": lambda: _grid("astronaut", 4),
     "receptive-field": _fields,
-    "scale-invariance": lambda: _fit(get_sample("squares").load()[:300, :450]),
+    "scale-invariance": lambda: _fit(get_sample("squares").load()[250:470, 200:530], cv2.INTER_NEAREST),
 }
