@@ -18,7 +18,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 DEFAULT = ("pyramids", "scaling", "resize", "search", "modules", "receptive_field", "downsizenet",
-           "training", "pages", "memory")
+           "training", "pages", "browser", "memory")
 
 
 def machine() -> str:

@@ -54,19 +54,24 @@ def measure(label: str, upload: bytes | None, repeats: int = 5) -> None:
 
 # A typical control change per page on the default sample: (script, widget kind, key, value).
 PAGE_CONTROLS = [
+    ("app_pages/home.py", "selectbox", "image_choice", "coffee"),
     ("app_pages/pyramids.py", "slider", "levels", 3),
     ("app_pages/search.py", "slider", "levels", 3),
     ("app_pages/blend.py", "slider", "levels", 4),
+    ("app_pages/resize.py", "slider", "scale", 0.5),
+    ("app_pages/downsizenet.py", "slider", "dsn_scale", 0.5),
     ("app_pages/sampling.py", "slider", "factor", 3),
+    ("app_pages/modules.py", "select_slider", "stride", 4),
+    ("app_pages/receptive_field.py", "slider", "rf_side", 128),
     ("app_pages/scale_invariance.py", "slider", "depth", 3),
 ]
 
 
 def measure_every_page(repeats: int = 3) -> None:
-    print("\n| page (default sample) | first ms | change ms | control |")
-    print("|---|---:|---:|---|")
+    print("\n| page (default sample) | first ms | change ms | cached re-render ms | control |")
+    print("|---|---:|---:|---:|---|")
     for script, kind, key, value in PAGE_CONTROLS:
-        first, change = [], []
+        first, change, cached = [], [], []
         for _ in range(repeats):
             st.cache_data.clear()
             st.cache_resource.clear()
@@ -75,10 +80,13 @@ def measure_every_page(repeats: int = 3) -> None:
             at.switch_page(script)
             first.append(_timed(at.run))
             widget = getattr(at, kind)(key=key)
+            before = widget.value
             change.append(_timed(widget.set_value(value).run))
+            cached.append(_timed(getattr(at, kind)(key=key).set_value(before).run))
             if at.exception:
                 raise RuntimeError([e.value for e in at.exception])
-        print(f"| {script} | {statistics.median(first):.0f} | {statistics.median(change):.0f} | {key} → {value} |")
+        print(f"| {script} | {statistics.median(first):.0f} | {statistics.median(change):.0f} "
+              f"| {statistics.median(cached):.0f} | {key} → {value} |")
 
 
 def main() -> None:
