@@ -57,7 +57,7 @@ async def _visit(browser, url: str, timings: list[float], errors: list[str]) -> 
             await _settle(page)
             timings.append(time.perf_counter() - start)
             slider = page.get_by_role("slider").first
-            await slider.focus()
+            await slider.focus(timeout=LIMIT_MS)
             start = time.perf_counter()
             await page.keyboard.press("ArrowLeft")
             await page.wait_for_timeout(100)
