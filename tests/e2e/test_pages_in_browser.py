@@ -1,6 +1,9 @@
 """Every page in a real browser: opens, takes an upload, reacts to a control, never shows a traceback."""
 
+import os
 import re
+import time
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -149,3 +152,39 @@ def test_one_persons_upload_is_never_shown_to_another(browser, server_url, tmp_p
     finally:
         first.close()
         second.close()
+
+
+def _server_pid(url: str) -> int:
+    port = url.rsplit(":", 1)[1]
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if "streamlit" in command and f"--server.port {port}" in command:
+                return int(entry.name)
+    raise LookupError(f"no streamlit process on port {port}")
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")   # utime + stime
+
+
+def test_closing_the_tab_mid_training_stops_the_work_on_the_server(browser, tmp_path):
+    with running_server(tmp_path) as url:
+        pid = _server_pid(url)
+        context = browser.new_context(base_url=url, viewport={"width": 1400, "height": 1600})
+        page = context.new_page()
+        _open(page, "/scale-invariance")
+        page.get_by_role("button", name="Train and test").click()
+        expect(page.get_by_text(re.compile("training .* seed"))).to_be_visible(timeout=60_000)
+        context.close()                        # the person leaves mid-training
+        deadline = time.monotonic() + 30
+        while True:                            # the server must go quiet: under 10% of a core
+            before = _cpu_seconds(pid)
+            time.sleep(2)
+            if _cpu_seconds(pid) - before < 0.2:
+                break
+            assert time.monotonic() < deadline, "the server kept working after the tab closed"
