@@ -17,7 +17,7 @@ from pathlib import Path
 
 from playwright.async_api import async_playwright
 
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, IDLE, running_server
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, IDLE, running_server, server_pid
 
 STEPS = ("/pyramids", "/search", "/blend")
 LIMIT_MS = 120_000
@@ -28,18 +28,6 @@ def _rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
-
-
-def _server_pid(port: int) -> int | None:
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-            except OSError:
-                continue
-            if "streamlit" in command and f"--server.port {port}" in command:
-                return int(entry.name)
-    return None
 
 
 async def _settle(page) -> None:
@@ -92,10 +80,8 @@ def main() -> None:
     print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     for sessions in args.sessions:
         with tempfile.TemporaryDirectory() as logs, running_server(Path(logs)) as url:
-            port = int(url.rsplit(":", 1)[1])
             timings, errors, wall = asyncio.run(_run(url, sessions))
-            pid = _server_pid(port)
-            rss = _rss_mb(pid) if pid else float("nan")
+            rss = _rss_mb(server_pid(url))
         ordered = sorted(timings) or [float("nan")]
         p95 = ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
         print(f"| {sessions} | {len(timings)} | {statistics.median(ordered):.2f} | {p95:.2f} | "

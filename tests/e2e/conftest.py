@@ -62,6 +62,20 @@ def running_server(log_dir: Path):
                 process.wait()
 
 
+def server_pid(url: str) -> int:
+    """The process id of the Streamlit server :func:`running_server` started for ``url``."""
+    port = url.rsplit(":", 1)[1]
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if "streamlit" in command and f"--server.port {port}" in command:
+                return int(entry.name)
+    raise LookupError(f"no Streamlit server on port {port}")
+
+
 @pytest.fixture(scope="session")
 def server_url(tmp_path_factory):
     with running_server(tmp_path_factory.mktemp("streamlit")) as url:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import running_server, screenshot, wait_idle
+from tests.e2e.conftest import running_server, screenshot, server_pid, wait_idle
 from ui.catalogue import LESSONS
 
 pytestmark = pytest.mark.e2e
@@ -154,19 +154,6 @@ def test_one_persons_upload_is_never_shown_to_another(browser, server_url, tmp_p
         second.close()
 
 
-def _server_pid(url: str) -> int:
-    port = url.rsplit(":", 1)[1]
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-            except OSError:
-                continue
-            if "streamlit" in command and f"--server.port {port}" in command:
-                return int(entry.name)
-    raise LookupError(f"no streamlit process on port {port}")
-
-
 def _cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")   # utime + stime
@@ -174,7 +161,7 @@ def _cpu_seconds(pid: int) -> float:
 
 def test_closing_the_tab_mid_training_stops_the_work_on_the_server(browser, tmp_path):
     with running_server(tmp_path) as url:
-        pid = _server_pid(url)
+        pid = server_pid(url)
         context = browser.new_context(base_url=url, viewport={"width": 1400, "height": 1600})
         page = context.new_page()
         _open(page, "/scale-invariance")
