@@ -6,10 +6,10 @@ import streamlit as st
 import torch
 
 from core.errors import ScaleScopeError
-from core.features import EXTRACTORS, STRIDES, small_cnn
+from core.features import EXTRACTORS, STRIDES
 from core.modules import ASPP_RATES, valid_tap_fraction
-from core.modules_analysis import (aspp_fields, aspp_taps, build_module, extract, feature_geometry,
-                                   run_module, spp_grid)
+from core.modules_analysis import (aspp_fields, aspp_taps, branch_erf, build_module, extract,
+                                   feature_geometry, run_module, spp_grid, spp_lengths)
 from core.receptive_field import effective_receptive_field
 from ui import figures
 from ui.modules_figures import spp_bins_figure, spp_vector_figure, taps_figure
@@ -40,11 +40,14 @@ def cached_run(digest: str, extractor: str, stride: int, weights_digest: str, ki
 
 @st.cache_data(max_entries=32, show_spinner="Back-propagating from the unit…")
 def cached_erf(extractor: str, stride: int, rate: int, size: tuple[int, int], unit: tuple[int, int]):
-    torch.manual_seed(0)
-    trunk = small_cnn(channels=8, stride=stride) if extractor != "filter-bank" else torch.nn.Sequential(
-        torch.nn.Conv2d(1, 8, 5, padding=2), torch.nn.ReLU(), torch.nn.AvgPool2d(stride, stride, ceil_mode=True))
-    branch = torch.nn.Conv2d(8, 8, 3, padding=rate, dilation=rate) if rate else torch.nn.Conv2d(8, 8, 1)
-    return effective_receptive_field(torch.nn.Sequential(trunk, branch), size, unit).numpy()
+    return branch_erf(extractor, stride, rate, size, unit)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def cached_spp_lengths(digest: str, extractor: str, stride: int, weights_digest: str, options: tuple,
+                       _weights, _pixels):
+    bins, mode, convention = options
+    return spp_lengths(_pixels, extractor, stride, bins, mode, convention, weights=_weights)
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
@@ -128,17 +131,8 @@ if kind == "spp":
                 (image.digest, extractor, stride, weights_digest, bins, mode, convention))
     st.markdown(f"{channels} channels × ({' + '.join(f'{b_}²' for b_ in bins)}) = **{len(run.output)}** "
                 "numbers, whatever the size of the image:")
-    rows = []
-    for scale in (1.0, 0.5, 0.23):
-        small = np.ascontiguousarray(image.pixels[: max(1, int(height * scale)), : max(1, int(width * scale))])
-        try:
-            f, _ = extract(small, extractor, stride, weights=weights)
-            out = build_module(kind, channels, bins=bins, mode=mode, convention=convention)(torch.from_numpy(f)[None])
-            rows.append({"input (px)": f"{small.shape[1]}×{small.shape[0]}",
-                         "feature map": f"{f.shape[2]}×{f.shape[1]}", "vector length": out.shape[1]})
-        except ScaleScopeError as error:
-            rows.append({"input (px)": f"{small.shape[1]}×{small.shape[0]}", "feature map": str(error),
-                         "vector length": None})
+    rows = cached_spp_lengths(image.digest, extractor, stride, weights_digest, (bins, mode, convention),
+                              weights, image.pixels)
     st.dataframe(rows, hide_index=True)
     st.caption("He et al. size each level's window ⌈a/n⌉ and stride ⌊a/n⌋. For some sizes the n "
                "windows stop short and the last rows are never pooled (a = 10, n = 6: rows 7–9) — shaded "
@@ -221,15 +215,19 @@ else:
                                 format_func=lambda r: "1×1" if r == 0 else f"rate {r}")
     # The gradient is taken on an input of the image's size (capped, to keep the click fast).
     erf_size = (min(height, 768), min(width, 768))
-    erf_unit = (min(row, (erf_size[0] - 1) // stride), min(col, (erf_size[1] - 1) // stride))
-    erf = cached_erf(extractor, stride, erf_rate, erf_size, erf_unit)
-    show_figure(lambda: figures.heatmap_grid_figure([erf], [f"gradient of unit {erf_unit} w.r.t. a "
-                                                            f"{erf_size[1]}×{erf_size[0]} input"], cols=1,
-                                                    colorbar_title="|∂unit/∂pixel| (max 1)", max_side=400),
-                "aspp-erf", (extractor, stride, erf_rate, erf_size, erf_unit))
-    st.caption("The effective receptive field (Luo et al. 2016): how strongly each input pixel moves "
-               "this unit, for randomly initialised weights averaged over a few random inputs. It fills "
-               "only the middle of the theoretical square, and the dilated taps show as separate islands.")
+    try:
+        erf, erf_unit = cached_erf(extractor, stride, erf_rate, erf_size, (row, col))
+    except ScaleScopeError as error:
+        st.warning(f"No effective receptive field for this image: {error}")
+    else:
+        show_figure(lambda: figures.heatmap_grid_figure(
+            [erf], [f"gradient of unit {erf_unit} w.r.t. a {erf_size[1]}×{erf_size[0]} input"], cols=1,
+            colorbar_title="|∂unit/∂pixel| (max 1)", max_side=400),
+            "aspp-erf", (extractor, stride, erf_rate, erf_size, erf_unit))
+        st.caption("The effective receptive field (Luo et al. 2016): how strongly each input pixel "
+                   "moves this unit, for randomly initialised weights averaged over a few random "
+                   "inputs. It fills only the middle of the theoretical square, and the dilated taps "
+                   "show as separate islands.")
 
     st.subheader("When the rate approaches the map size")
     rates_axis = list(range(1, max(2, max(feature_h, feature_w) + 8)))

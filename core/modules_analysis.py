@@ -16,19 +16,20 @@ from core.features import (cnn_features, filter_bank_features, load_cnn_weights,
                            trained_cnn)
 from core.images import to_tensor
 from core.modules import ASPP, SPP, PyramidPooling, bin_edges, capture_branches, tap_positions, uncovered
-from core.receptive_field import FieldOfView, Layer, branch_fields, receptive_field
+from core.receptive_field import (FieldOfView, Layer, branch_fields, build_stack,
+                                  effective_receptive_field, feature_sizes, receptive_field)
 
 
 def extractor_layers(extractor: str, stride: int) -> list[Layer]:
     """The extractor as receptive-field layers (for its jump, start and field size)."""
     if extractor == "filter-bank":
         layers = [Layer("filters 5×5", 5, 1, 2)]
-        return layers + ([Layer(f"average pool {stride}", stride, stride, 0)] if stride > 1 else [])
+        return layers + ([Layer(f"average pool {stride}", stride, stride, 0, kind="avg-pool")] if stride > 1 else [])
     layers = [Layer("conv 3×3", 3, 1, 1)]
     level = 1
     while level < stride:
         level *= 2
-        layers += [Layer(f"max pool → /{level}", 2, 2, 0), Layer("conv 3×3", 3, 1, 1)]
+        layers += [Layer(f"max pool → /{level}", 2, 2, 0, kind="max-pool"), Layer("conv 3×3", 3, 1, 1)]
     return layers
 
 
@@ -63,6 +64,45 @@ def build_module(kind: str, channels: int, *, bins: tuple[int, ...] = (4, 2, 1),
     if kind == "aspp":
         return ASPP(channels, 16, rates, image_pooling).eval()
     raise ValueError(f"Unknown module {kind!r}; choose spp, pyramid-pooling or aspp.")
+
+
+def spp_lengths(image: np.ndarray, extractor: str, stride: int, bins: tuple[int, ...], mode: str,
+                convention: str, *, weights: dict | None = None,
+                scales: tuple[float, ...] = (1.0, 0.5, 0.23)) -> list[dict[str, object]]:
+    """SPP on top-left crops of the image at several scales: the vector length never changes.
+
+    One row per crop: its size, its feature map's size and the vector length (or the sentence
+    saying why the extractor refused so small an input).
+    """
+    height, width = image.shape[:2]
+    rows = []
+    for scale in scales:
+        crop = np.ascontiguousarray(image[: max(1, int(height * scale)), : max(1, int(width * scale))])
+        row: dict[str, object] = {"input (px)": f"{crop.shape[1]}×{crop.shape[0]}"}
+        try:
+            features, _ = extract(crop, extractor, stride, weights=weights)
+            vector = build_module("spp", features.shape[0], bins=bins, mode=mode,
+                                  convention=convention)(torch.from_numpy(features)[None])
+            row.update({"feature map": f"{features.shape[2]}×{features.shape[1]}", "vector length": vector.shape[1]})
+        except InvalidParameterError as error:
+            row.update({"feature map": str(error), "vector length": None})
+        rows.append(row)
+    return rows
+
+
+def branch_erf(extractor: str, stride: int, rate: int, input_size: tuple[int, int],
+               unit: tuple[int, int]) -> tuple[np.ndarray, tuple[int, int]]:
+    """The effective receptive field of one ASPP branch (rate 0: the 1×1 branch) on top of a
+    randomly initialised stack with the extractor's geometry, for one grey input channel.
+
+    Returns the ``(H, W)`` map and the unit actually used (clamped into the output map).
+    """
+    branch = Layer("1×1", 1) if rate == 0 else Layer(f"3×3 rate {rate}", 3, 1, rate, rate)
+    layers = [*extractor_layers(extractor, stride), branch]
+    rows, cols = feature_sizes(layers, input_size)[-1]
+    unit = (min(unit[0], rows - 1), min(unit[1], cols - 1))
+    model = build_stack(layers, channels=8, in_channels=1)
+    return effective_receptive_field(model, input_size, unit).numpy(), unit
 
 
 @dataclass(frozen=True)

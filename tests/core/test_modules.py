@@ -99,3 +99,15 @@ def test_taps_spread_two_rate_plus_one_wide_and_corner_taps_fall_into_padding():
 def test_capture_refuses_a_module_without_branches():
     with pytest.raises(InvalidParameterError):
         capture_branches(torch.nn.Conv2d(1, 1, 1), torch.rand(1, 1, 4, 4))
+
+
+def test_the_branch_erf_stays_inside_the_branch_field_and_clamps_the_unit():
+    from core.modules_analysis import aspp_fields, branch_erf, feature_geometry
+
+    erf, unit = branch_erf("filter-bank", 4, 2, (64, 64), (100, 100))
+    assert unit == (15, 15)                                 # 64 / 4 units per side: clamped
+    field = aspp_fields("filter-bank", 4, (2,))["rate2"]
+    geometry = feature_geometry("filter-bank", 4)
+    centre = geometry.start + 15 * geometry.jump
+    ys, xs = (erf > 0).nonzero()
+    assert ys.min() >= centre - field.size / 2 - 0.5 and xs.max() <= centre + field.size / 2 + 0.5
