@@ -76,9 +76,7 @@ def decode_image(data: bytes | str | os.PathLike, *, max_pixels: int = DEFAULT_M
     if not raw:
         raise ImageLoadError("The file is empty: it contains no bytes, so there is no image in it.")
     if len(raw) > max_bytes:
-        raise ImageLoadError(
-            f"The file is {len(raw) / 2**20:.1f} MB; ScaleScope accepts files up to "
-            f"{max_bytes / 2**20:.0f} MB. Please upload a smaller or more compressed image.")
+        raise ImageLoadError(_too_many_bytes_message(len(raw), max_bytes))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
@@ -108,9 +106,7 @@ def _read_bytes(data: bytes | str | os.PathLike, max_bytes: int) -> bytes:
         return bytes(data)
     size = os.stat(data).st_size
     if size > max_bytes:
-        raise ImageLoadError(
-            f"The file is {size / 2**20:.1f} MB; ScaleScope accepts files up to "
-            f"{max_bytes / 2**20:.0f} MB. Please upload a smaller or more compressed image.")
+        raise ImageLoadError(_too_many_bytes_message(size, max_bytes))
     with open(data, "rb") as f:
         return f.read()
 
@@ -232,6 +228,11 @@ def _stretch(values: np.ndarray) -> np.ndarray:
 def _gray_to_rgb(gray: np.ndarray) -> np.ndarray:
     gray = gray.reshape(gray.shape[0], gray.shape[1])
     return np.ascontiguousarray(np.repeat(gray[..., None], 3, axis=2))
+
+
+def _too_many_bytes_message(size: int, max_bytes: int) -> str:
+    return (f"The file is {size / 2**20:.1f} MB; ScaleScope accepts files up to "
+            f"{max_bytes / 2**20:.0f} MB. Please upload a smaller or more compressed image.")
 
 
 def _too_many_pixels_message(width: int | None, height: int | None, max_pixels: int) -> str:

@@ -38,6 +38,13 @@ def _windowed_fft(gray: torch.Tensor) -> torch.Tensor:
     return torch.fft.fftshift(torch.fft.fft2(centred * window))
 
 
+def _radius(height: int, width: int, device: torch.device) -> torch.Tensor:
+    """Radial frequency (cycles per pixel) of every bin of a centred ``(height, width)`` spectrum."""
+    fy = torch.fft.fftshift(torch.fft.fftfreq(height, dtype=torch.float64, device=device))
+    fx = torch.fft.fftshift(torch.fft.fftfreq(width, dtype=torch.float64, device=device))
+    return torch.sqrt(fy[:, None] ** 2 + fx[None, :] ** 2)
+
+
 def log_magnitude_spectrum(gray: torch.Tensor) -> torch.Tensor:
     """``log10(1 + |F|)`` of the windowed image, zero frequency in the centre.
 
@@ -60,9 +67,7 @@ def radial_power(gray: torch.Tensor, bins: int = 64) -> tuple[torch.Tensor, torc
         raise InvalidParameterError(f"bins must be at least 1, got {bins}.")
     spectrum = _windowed_fft(gray)
     height, width = gray.shape
-    fy = torch.fft.fftshift(torch.fft.fftfreq(height, dtype=torch.float64, device=gray.device))
-    fx = torch.fft.fftshift(torch.fft.fftfreq(width, dtype=torch.float64, device=gray.device))
-    radius = torch.sqrt(fy[:, None] ** 2 + fx[None, :] ** 2)
+    radius = _radius(height, width, gray.device)
     power = spectrum.abs() ** 2 / (height * width)
     ring = torch.clamp((radius / 0.5 * bins).long(), max=bins)
     total = torch.zeros(bins + 1, dtype=torch.float64, device=gray.device).index_add_(0, ring.ravel(), power.ravel())
@@ -81,9 +86,7 @@ def high_frequency_fraction(gray: torch.Tensor, cutoff: float) -> float:
     """
     spectrum = _windowed_fft(gray)
     height, width = gray.shape
-    fy = torch.fft.fftshift(torch.fft.fftfreq(height, dtype=torch.float64, device=gray.device))
-    fx = torch.fft.fftshift(torch.fft.fftfreq(width, dtype=torch.float64, device=gray.device))
-    radius = torch.sqrt(fy[:, None] ** 2 + fx[None, :] ** 2)
+    radius = _radius(height, width, gray.device)
     power = spectrum.abs() ** 2
     total = float(power.sum())
     return float(power[radius > cutoff].sum()) / total if total > 0 else 0.0
