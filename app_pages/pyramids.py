@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core.pyramid_analysis import (aliasing_demo, build_octaves, down_up, expand_octaves,
+from core.pyramids.lesson import (aliasing_demo, build_octaves, down_up, expand_octaves,
                                    octave_spectra, opencv_agreement)
 from core.pyramids import max_levels
 from ui import figures

@@ -10,7 +10,7 @@ from core.errors import ScaleScopeError
 from core.images import image_digest
 from core.patterns import PATTERNS
 from core.resize import BILINEARS, DEFAULT_METHODS, METHODS, check_size, scaled_size
-from core.resize_analysis import (ALIASING_SIDE, evaluate, reference_image, same_name_agreement,
+from core.resize.lesson import (ALIASING_SIDE, evaluate, reference_image, same_name_agreement,
                                   signed_difference, spectrum, wipe, zone_plate_aliasing,
                                   zone_plate_size)
 from ui import figures

@@ -5,7 +5,7 @@ import streamlit as st
 
 from core.errors import ScaleScopeError
 from core.sampling import DOWNSAMPLERS, FIXED_KERNELS
-from core.sampling_analysis import (GRID_OPS, MAX_PROBE_SIDE, UPSAMPLERS, check_conv_size,
+from core.sampling.lesson import (GRID_OPS, MAX_PROBE_SIDE, UPSAMPLERS, check_conv_size,
                                     check_conv_transpose_size, checkerboard_images,
                                     downsample_image, grid_example, overlap, upsample_image)
 from ui import figures

@@ -6,10 +6,10 @@ import streamlit as st
 
 from core.errors import ScaleScopeError
 from core.images import to_tensor
-from core.near_far import near_and_far
-from core.scale_study import SHAPES, TEST_SCALES, VARIANTS, run_study
-from core.shift_study import POOLS, SHIFTS, shift_study
-from core.squares import DEFAULT_SIDES, corner_detectors, invariance_by_shift, run_squares_experiment
+from core.scale_invariance.near_far import near_and_far
+from core.scale_invariance.study import SHAPES, TEST_SCALES, VARIANTS, run_study
+from core.scale_invariance.shift import POOLS, SHIFTS, shift_study
+from core.scale_invariance.squares import DEFAULT_SIDES, corner_detectors, invariance_by_shift, run_squares_experiment
 from ui import figures
 from ui.widgets import current_image, show_figure, url_int
 

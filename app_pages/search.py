@@ -5,7 +5,7 @@ import streamlit as st
 from core.errors import ScaleScopeError
 from core.pyramids import level_sizes
 from core.samples import SAMPLES
-from core.search_analysis import compare_searches, cut_patch, max_search_levels, patch_from_box
+from core.search.lesson import compare_searches, cut_patch, max_search_levels, patch_from_box
 from ui import figures
 from ui.widgets import current_image, show_figure, url_int
 

@@ -12,7 +12,7 @@ import torch.nn.functional as F
 
 from benchmarks.pyramids import median_ms
 from core.device import describe_device
-from core.scale_study import VARIANTS, build_model, make_dataset, run_study
+from core.scale_invariance.study import VARIANTS, build_model, make_dataset, run_study
 
 
 def main() -> None:

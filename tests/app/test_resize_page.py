@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from core.resize import DEFAULT_METHODS, METHODS, resize
-from core.resize_analysis import psnr, reference_image
+from core.resize.lesson import psnr, reference_image
 from core.samples import SAMPLES
 from tests.app.helpers import figures, metric, no_exception, open_page
 

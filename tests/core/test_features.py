@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from core.errors import InvalidParameterError
-from core.features import (cnn_features, filter_bank, filter_bank_features, load_cnn_weights,
+from core.modules.features import (cnn_features, filter_bank, filter_bank_features, load_cnn_weights,
                            random_cnn, small_cnn)
 
 

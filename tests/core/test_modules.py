@@ -102,7 +102,7 @@ def test_capture_refuses_a_module_without_branches():
 
 
 def test_the_branch_erf_stays_inside_the_branch_field_and_clamps_the_unit():
-    from core.modules_analysis import aspp_fields, branch_erf, feature_geometry
+    from core.modules.lesson import aspp_fields, branch_erf, feature_geometry
 
     erf, unit = branch_erf("filter-bank", 4, 2, (64, 64), (100, 100))
     assert unit == (15, 15)                                 # 64 / 4 units per side: clamped

@@ -1,4 +1,4 @@
-"""core.resize against the libraries called directly, and core.resize_analysis against analytic
+"""core.resize against the libraries called directly, and core.resize.lesson against analytic
 signals, known noise levels and gratings whose fold-back frequency is known in advance."""
 
 import importlib.util
@@ -13,9 +13,9 @@ from PIL import Image
 
 from core.errors import InvalidParameterError
 from core.patterns import zone_plate
-from core.resize import (BILINEARS, DEFAULT_METHODS, METHODS, MethodUnavailableError, registry,
+from core.resize import (BILINEARS, DEFAULT_METHODS, METHODS, registry,
                          resize, scaled_size, trained_weights)
-from core.resize_analysis import (agreement, aliasing_score, band_limited, evaluate,
+from core.resize.lesson import (agreement, aliasing_score, band_limited, evaluate,
                                   fold_back_frequency, ideal_resize, psnr, reference_image,
                                   same_name_agreement, signed_difference, ssim, timed_resize,
                                   wipe, zone_plate_aliasing, zone_plate_size)
@@ -219,16 +219,6 @@ def test_trained_downsizenet_is_listed_only_when_weights_exist(tmp_path):
                                           align_corners=False))
     out = methods["downsizenet-trained"].run(image, (17, 25))
     assert out.shape == (17, 25, 3) and np.abs(out.astype(int) - expected.astype(int)).max() <= 1
-
-
-def test_an_unavailable_downsizenet_is_a_sentence_not_a_traceback(monkeypatch):
-    import core.resize as module
-
-    def missing():
-        raise ModuleNotFoundError("No module named 'core.downsizenet'")
-    monkeypatch.setattr(module, "_bilinear_downsizenet", missing)
-    with pytest.raises(MethodUnavailableError, match="DownsizeNet is not available"):
-        resize(_photo_like(), (5, 5), "downsizenet-bilinear")
 
 
 # ---------------------------------------------------------------------------------- conventions

@@ -1,4 +1,4 @@
-"""core.sampling and core.sampling_analysis against PyTorch's layers, brute-force loops and
+"""core.sampling and core.sampling.lesson against PyTorch's layers, brute-force loops and
 hand-worked examples."""
 
 import itertools
@@ -16,7 +16,7 @@ from core.sampling import (DOWNSAMPLERS, avg_pool, bilinear_kernel, bilinear_tra
                            max_pool, max_pool_with_indices, max_unpool, nearest_upsample,
                            overlap_count_map, overlap_interior, resize_then_conv,
                            shift_sensitivity, strided_conv, transposed_conv, uniform_kernel)
-from core.sampling_analysis import (GRID_OPS, check_conv_size, check_conv_transpose_size,
+from core.sampling.lesson import (GRID_OPS, check_conv_size, check_conv_transpose_size,
                                     checkerboard_images, downsample_image, grid_example,
                                     grid_input, overlap, upsample_image)
 

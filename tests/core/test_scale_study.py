@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from core.scale_study import (BASE_SIZE, CANVAS, SHAPES, VARIANTS, build_model, draw_shape,
+from core.scale_invariance.study import (BASE_SIZE, CANVAS, SHAPES, VARIANTS, build_model, draw_shape,
                               make_dataset, predict, run_study, train_model)
 
 

@@ -8,7 +8,7 @@ import torch
 from core.errors import InvalidParameterError
 from core.pyramids import level_sizes
 from core.search import coarse_to_fine_match, exhaustive_match, ncc_map
-from core.search_analysis import compare_searches, cut_patch, max_search_levels
+from core.search.lesson import compare_searches, cut_patch, max_search_levels
 
 
 def _textured(height: int, width: int, seed: int, blur: float = 2.0) -> np.ndarray:

@@ -5,8 +5,8 @@ import pytest
 import torch
 
 from core.errors import InvalidParameterError
-from core.near_far import near_and_far
-from core.shift_study import shift_study
+from core.scale_invariance.near_far import near_and_far
+from core.scale_invariance.shift import shift_study
 
 
 def _image(seed: int = 0) -> torch.Tensor:

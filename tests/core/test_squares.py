@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from core.errors import InvalidParameterError
-from core.squares import corner_detectors, invariance_by_shift, run_squares_experiment, squares_image
+from core.scale_invariance.squares import corner_detectors, invariance_by_shift, run_squares_experiment, squares_image
 
 
 def _collapses(corner: int, side: int, depth: int) -> bool:

@@ -14,11 +14,26 @@ from torch import nn
 
 from core.errors import InvalidParameterError
 from core.images import to_image, to_tensor
-from core.sampling import (DOWNSAMPLERS, FIXED_KERNELS, bilinear_transposed_conv, bilinear_upsample,
-                           conv_output_size, conv_transpose_output_size, default_overlap_input,
-                           downsample, max_pool_with_indices, max_unpool,
-                           nearest_upsample, overlap_count_map, overlap_interior, resize_then_conv,
-                           shift_sensitivity, strided_conv, transposed_conv, uniform_kernel)
+from core.sampling import (
+    DOWNSAMPLERS,
+    FIXED_KERNELS,
+    bilinear_transposed_conv,
+    bilinear_upsample,
+    conv_output_size,
+    conv_transpose_output_size,
+    default_overlap_input,
+    downsample,
+    max_pool_with_indices,
+    max_unpool,
+    nearest_upsample,
+    overlap_count_map,
+    overlap_interior,
+    resize_then_conv,
+    shift_sensitivity,
+    strided_conv,
+    transposed_conv,
+    uniform_kernel,
+)
 
 MAX_PROBE_SIDE = 1024
 SHIFT_CROP = 128

@@ -5,7 +5,7 @@
   something; then average pooling down to the chosen output stride.
 * ``random-cnn``: a small CNN with seeded random (Kaiming) weights: what an untrained network sees.
 * ``trained-cnn``: the same small CNN's layout trained for a few hundred steps on the app's
-  synthetic shapes task (``core.scale_study``): features tuned to edges and corners of shapes.
+  synthetic shapes task (``core.scale_invariance.study``): features tuned to edges and corners of shapes.
 * ``uploaded``: the small CNN with weights from a safetensors file (never unpickled).
 
 Shape: every extractor maps ``(1, 3, H, W)`` in [0, 1] to ``(1, C, ceil(H / s), ceil(W / s))``
@@ -23,7 +23,7 @@ import torch.nn.functional as F
 
 from core.errors import InvalidParameterError
 from core.spectrum import luminance
-from core.squares import corner_detectors
+from core.scale_invariance.squares import corner_detectors
 
 EXTRACTORS = ("filter-bank", "random-cnn", "trained-cnn", "uploaded")
 STRIDES = (1, 2, 4, 8, 16)
@@ -82,7 +82,7 @@ def trained_cnn(seed: int = 0, steps: int = 300, stride: int = 8) -> nn.Sequenti
     Kept per (seed, steps, stride): training takes seconds, and the returned network is only
     ever run in eval mode, never changed.
     """
-    from core.scale_study import make_dataset   # the task's data; imported here to keep start-up light
+    from core.scale_invariance.study import make_dataset   # the task's data; imported here to keep start-up light
 
     torch.manual_seed(seed)
     trunk = small_cnn(stride=stride)

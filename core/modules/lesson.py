@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from core.errors import InvalidParameterError
-from core.features import (cnn_features, filter_bank_features, load_cnn_weights, random_cnn,
+from core.modules.features import (cnn_features, filter_bank_features, load_cnn_weights, random_cnn,
                            trained_cnn)
 from core.images import to_tensor
 from core.modules import ASPP, SPP, PyramidPooling, bin_edges, capture_branches, tap_positions, uncovered

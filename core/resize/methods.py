@@ -37,6 +37,8 @@ import torch.nn.functional as F
 from PIL import Image
 
 from core.device import device
+from core.downsizenet import DownsizeNet
+from core.downsizenet.weights import load_weights
 from core.errors import InvalidParameterError, ScaleScopeError
 from core.images import DEFAULT_MAX_PIXELS
 from core.pyramids import pyr_down
@@ -44,10 +46,6 @@ from core.pyramids import pyr_down
 WEIGHTS_DIR = Path(__file__).resolve().parent.parent / "assets" / "downsizenet"
 
 Size = tuple[int, int]
-
-
-class MethodUnavailableError(ScaleScopeError):
-    """A registered method cannot run here (an optional part of ScaleScope is missing)."""
 
 
 @dataclass(frozen=True)
@@ -164,27 +162,17 @@ def _pyramid_bilinear(image: np.ndarray, size: Size) -> np.ndarray:
 
 @lru_cache(maxsize=1)
 def _bilinear_downsizenet() -> torch.nn.Module:
-    # Imported on first use: the learned downsizer is an optional part of the core.
-    from core.downsizenet import DownsizeNet
-
     return DownsizeNet.as_bilinear().to(device()).eval()
 
 
 @lru_cache(maxsize=4)
 def _trained_downsizenet(path: Path) -> torch.nn.Module:
-    from core.downsizenet.weights import load_weights   # safetensors only, nothing unpickled
-
-    return load_weights(path).to(device()).eval()
+    return load_weights(path).to(device()).eval()   # safetensors only, nothing unpickled
 
 
-def _downsizenet(build: Callable[[], torch.nn.Module], key: str) -> Callable[[np.ndarray, Size], np.ndarray]:
+def _downsizenet(build: Callable[[], torch.nn.Module]) -> Callable[[np.ndarray, Size], np.ndarray]:
     def run(image: np.ndarray, size: Size) -> np.ndarray:
-        try:
-            net = build()
-        except ImportError as error:
-            raise MethodUnavailableError(
-                "DownsizeNet is not available in this installation (core/downsizenet could not be "
-                f"imported: {error}), so “{key}” cannot run.") from None
+        net = build()
         x = _channels_last_uint8(image).float().div_(255.0).contiguous()
         with torch.no_grad():
             y = net(x, size)
@@ -279,7 +267,7 @@ _BUILT_IN: dict[str, ResizeMethod] = {
         "DownsizeNet, bilinear special case", "ScaleScope",
         f"the paper's bilinear special case of the learned downsizer: {_CENTRES}, 2×2 "
         "neighbours weighted by distance only; no antialiasing",
-        False, _downsizenet(lambda: _bilinear_downsizenet(), "downsizenet-bilinear")),
+        False, _downsizenet(_bilinear_downsizenet)),
 }
 
 
@@ -298,7 +286,7 @@ def registry(weights: list[Path]) -> Mapping[str, ResizeMethod]:
             "DownsizeNet, trained", "ScaleScope",
             f"learned, texture-aware coefficients over the 2×2 (or 4×4) neighbours of each "
             f"{_CENTRES[:-1]} (weights: {path.name}); no explicit antialiasing",
-            False, _downsizenet(lambda: _trained_downsizenet(path), "downsizenet-trained"))
+            False, _downsizenet(lambda: _trained_downsizenet(path)))
     return MappingProxyType(methods)
 
 

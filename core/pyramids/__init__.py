@@ -1,0 +1,19 @@
+"""Image pyramids: Gaussian and Laplacian octaves, OpenCV-compatible."""
+
+from core.pyramids.ops import (
+    Backend,
+    KERNELS,
+    pyramid_kernel,
+    pyr_down,
+    pyr_up,
+    gaussian_pyramid,
+    laplacian_pyramid,
+    reconstruct,
+    decimate,
+    max_levels,
+    level_sizes,
+    storage_ratio,
+    geometric_storage_ratio,
+)
+
+__all__ = ['Backend', 'KERNELS', 'pyramid_kernel', 'pyr_down', 'pyr_up', 'gaussian_pyramid', 'laplacian_pyramid', 'reconstruct', 'decimate', 'max_levels', 'level_sizes', 'storage_ratio', 'geometric_storage_ratio']
