@@ -1,0 +1,217 @@
+"""One cache for every page: keyed on the content of the arguments, bounded by bytes.
+
+Streamlit runs every visitor's script in a thread of one process, so whatever a page caches is
+shared by all of them. ``st.cache_data`` would do, but it hashes a large ndarray from a random
+sample (two images differing in a few pixels can collide), and it is bounded by entry count, so
+forty 1500² uploads pin gigabytes. :func:`cached` instead
+
+* keys on **content**: an array or tensor by the sha256 of its bytes, a module by the sha256 of
+  its weights, a dataclass by its fields, so no argument exists only to form a key and none can
+  be left out of one;
+* bounds the **bytes** it holds (``SCALESCOPE_CACHE_MB``, default 512 MB: sized for a 2-core,
+  4 GB pod), evicting the least recently used entries first;
+* hands out results read-only (arrays are frozen), because every session sees the same object.
+
+    >>> import numpy as np
+    >>> calls = []
+    >>> @cached
+    ... def total(values: np.ndarray, scale: float) -> float:
+    ...     calls.append(1)
+    ...     return float(values.sum() * scale)
+    >>> total(np.ones(3), 2.0), total(np.ones(3), 2.0), len(calls)
+    (6.0, 6.0, 1)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import functools
+import hashlib
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import numpy as np
+import torch
+
+BUDGET_VARIABLE = "SCALESCOPE_CACHE_MB"
+DEFAULT_BUDGET_MB = 512
+_UNKNOWN_OBJECT_BYTES = 1024      # what an object the estimate cannot see into is assumed to hold
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class UnhashableArgument(TypeError):
+    """An argument whose content the cache cannot fingerprint (a page bug, not a user error)."""
+
+
+def _digest_bytes(data: bytes | memoryview) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def fingerprint(value: Any) -> Any:
+    """A hashable stand-in for ``value`` that changes whenever its content does.
+
+    >>> fingerprint((1, "a", None)) == fingerprint((1, "a", None))
+    True
+    >>> fingerprint(np.zeros(2)) == fingerprint(np.zeros(3))
+    False
+    """
+    if value is None or isinstance(value, (bool, int, float, str, complex, enum.Enum)):
+        return (type(value).__name__, value)
+    if isinstance(value, bytes):
+        return ("bytes", _digest_bytes(value))
+    if isinstance(value, np.ndarray):
+        data = np.ascontiguousarray(value)
+        return ("ndarray", data.dtype.str, data.shape, _digest_bytes(data.view(np.uint8).reshape(-1).data))
+    if isinstance(value, np.generic):
+        return ("scalar", value.dtype.str, value.item())
+    if isinstance(value, torch.Tensor):
+        return ("tensor", str(value.dtype), tuple(value.shape),
+                fingerprint(value.detach().cpu().contiguous().view(torch.uint8).numpy()))
+    if isinstance(value, torch.nn.Module):
+        return ("module", type(value).__qualname__, tuple(
+            (name, fingerprint(t)) for name, t in value.state_dict().items()))
+    if isinstance(value, (tuple, list)):
+        return (type(value).__name__, tuple(fingerprint(v) for v in value))
+    if isinstance(value, (set, frozenset)):
+        return ("set", tuple(sorted(repr(fingerprint(v)) for v in value)))
+    if isinstance(value, dict):
+        return ("dict", tuple(sorted((repr(fingerprint(k)), fingerprint(v)) for k, v in value.items())))
+    digest = getattr(value, "digest", None)
+    if isinstance(digest, str) and dataclasses.is_dataclass(value):
+        return (type(value).__qualname__, digest)      # a picked image: its sha256 says it all
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return (type(value).__qualname__, tuple(
+            (f.name, fingerprint(getattr(value, f.name))) for f in dataclasses.fields(value)))
+    raise UnhashableArgument(f"cached() cannot fingerprint a {type(value).__qualname__}; pass "
+                             "arrays, tensors, modules, dataclasses or plain values.")
+
+
+def estimate_bytes(value: Any, _depth: int = 0) -> int:
+    """Roughly how many bytes ``value`` keeps alive: arrays, tensors and strings counted exactly.
+
+    >>> estimate_bytes(np.zeros((10, 10), np.float32))
+    400
+    """
+    if _depth > 6:
+        return _UNKNOWN_OBJECT_BYTES
+    if isinstance(value, np.ndarray):
+        return int(value.nbytes)
+    if isinstance(value, torch.Tensor):
+        return int(value.element_size() * value.nelement())
+    if isinstance(value, (bytes, str)):
+        return len(value)
+    if value is None or isinstance(value, (bool, int, float, complex, np.generic, enum.Enum)):
+        return 16
+    if isinstance(value, (tuple, list, set, frozenset)):
+        return 64 + sum(estimate_bytes(v, _depth + 1) for v in value)
+    if isinstance(value, dict):
+        return 64 + sum(estimate_bytes(k, _depth + 1) + estimate_bytes(v, _depth + 1) for k, v in value.items())
+    to_json = getattr(value, "to_plotly_json", None)
+    if callable(to_json):
+        return estimate_bytes(to_json(), _depth + 1)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return 64 + sum(estimate_bytes(getattr(value, f.name), _depth + 1) for f in dataclasses.fields(value))
+    if isinstance(value, torch.nn.Module):
+        return sum(estimate_bytes(t) for t in value.state_dict().values())
+    return _UNKNOWN_OBJECT_BYTES
+
+
+def _freeze(value: Any, _depth: int = 0) -> None:
+    if _depth > 6:
+        return
+    if isinstance(value, np.ndarray):
+        value.setflags(write=False)
+    elif isinstance(value, (tuple, list)):
+        for v in value:
+            _freeze(v, _depth + 1)
+    elif isinstance(value, dict):
+        for v in value.values():
+            _freeze(v, _depth + 1)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for f in dataclasses.fields(value):
+            _freeze(getattr(value, f.name), _depth + 1)
+
+
+def budget_bytes() -> int:
+    """The cache's byte budget from ``SCALESCOPE_CACHE_MB`` (a whole number of megabytes)."""
+    wanted = os.environ.get(BUDGET_VARIABLE, "").strip()
+    try:
+        megabytes = int(wanted) if wanted else DEFAULT_BUDGET_MB
+    except ValueError:
+        raise ValueError(f"{BUDGET_VARIABLE} must be a whole number of megabytes, got {wanted!r}.") from None
+    return max(megabytes, 1) * 2**20
+
+
+@dataclasses.dataclass
+class _Store:
+    budget: int
+    entries: OrderedDict[Any, tuple[Any, int]] = dataclasses.field(default_factory=OrderedDict)
+    used: int = 0
+    hits: int = 0
+    misses: int = 0
+    lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
+
+    def get(self, key: Any) -> tuple[bool, Any]:
+        with self.lock:
+            if key in self.entries:
+                self.entries.move_to_end(key)
+                self.hits += 1
+                return True, self.entries[key][0]
+            self.misses += 1
+            return False, None
+
+    def put(self, key: Any, value: Any) -> None:
+        size = estimate_bytes(value)
+        if size > self.budget:
+            return                                   # larger than the whole budget: never kept
+        with self.lock:
+            if key in self.entries:
+                self.used -= self.entries.pop(key)[1]
+            self.entries[key] = (value, size)
+            self.used += size
+            while self.used > self.budget:
+                _, (_, evicted) = self.entries.popitem(last=False)
+                self.used -= evicted
+
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()
+            self.used = self.hits = self.misses = 0
+
+
+_STORE = _Store(budget_bytes())
+
+
+def cached(function: F) -> F:
+    """Memoise a pure function process-wide, keyed on its arguments' content (see the module)."""
+    name = f"{function.__module__}.{function.__qualname__}"
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        key = (name, fingerprint(args), fingerprint(kwargs))
+        found, value = _STORE.get(key)
+        if found:
+            return value
+        value = function(*args, **kwargs)
+        _freeze(value)
+        _STORE.put(key, value)
+        return value
+
+    return wrapper  # type: ignore[return-value]
+
+
+def cache_stats() -> dict[str, int]:
+    """Entries, bytes held, the byte budget, hits and misses, for the memory benchmark."""
+    with _STORE.lock:
+        return {"entries": len(_STORE.entries), "bytes": _STORE.used, "budget": _STORE.budget,
+                "hits": _STORE.hits, "misses": _STORE.misses}
+
+
+def clear_cache() -> None:
+    """Forget everything (tests call this between cases)."""
+    _STORE.clear()
