@@ -6,15 +6,13 @@ import pandas as pd
 import streamlit as st
 
 from core.downsizenet import DownsizeNet, output_size
-from core.downsizenet.lesson import (architecture, bilinear_check, coefficient_view, finished, snapshot,
-                                     task_examples)
+from core.downsizenet.lesson import architecture, bilinear_check, coefficient_view, finished, snapshot, task_examples
 from core.downsizenet.tasks import TextureTask
 from core.downsizenet.train import DEFAULT_METHODS, METHODS, TrainConfig, compare, train
 from core.downsizenet.weights import load_weights, save_weights
 from core.errors import ScaleScopeError
 from ui import figures
-from ui.downsizenet_figures import (architecture_figure, comparison_figure, examples_figure,
-                                    training_curves_figure)
+from ui.downsizenet_figures import architecture_figure, comparison_figure, examples_figure, training_curves_figure
 from ui.imaging import png_bytes
 from ui.widgets import current_image, show_figure, url_float
 

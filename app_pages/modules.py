@@ -6,10 +6,19 @@ import streamlit as st
 import torch
 
 from core.errors import ScaleScopeError
-from core.modules.features import EXTRACTORS, STRIDES
 from core.modules import ASPP_RATES, valid_tap_fraction
-from core.modules.lesson import (aspp_fields, aspp_taps, branch_erf, build_module, extract,
-                                   feature_geometry, run_module, spp_grid, spp_lengths)
+from core.modules.features import EXTRACTORS, STRIDES
+from core.modules.lesson import (
+    aspp_fields,
+    aspp_taps,
+    branch_erf,
+    build_module,
+    extract,
+    feature_geometry,
+    run_module,
+    spp_grid,
+    spp_lengths,
+)
 from core.receptive_field import effective_receptive_field
 from ui import figures
 from ui.modules_figures import spp_bins_figure, spp_vector_figure, taps_figure

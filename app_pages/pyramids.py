@@ -4,10 +4,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core.pyramids.lesson import (aliasing_demo, build_octaves, down_up, expand_octaves,
-                                   octave_spectra, opencv_agreement)
 from core.pyramids import max_levels
-from ui import figures
+from core.pyramids.lesson import aliasing_demo, build_octaves, down_up, expand_octaves, octave_spectra, opencv_agreement
+from ui import figures, pyramids_figures
 from ui.imaging import png_bytes, symmetric_limit, zip_of_pngs
 from ui.widgets import current_image, show_figure, url_choice, url_float, url_int
 
@@ -94,9 +93,9 @@ st.header("1 · The Gaussian pyramid")
 view = st.segmented_control("Show the octaves", list(VIEWS), format_func=VIEWS.get,
                             default="stacked", key="view") or "stacked"
 if view == "stacked":
-    show_figure(lambda: figures.stacked_pyramid_figure(octaves.gaussian), "pyramid-stacked", setting)
+    show_figure(lambda: pyramids_figures.stacked_pyramid_figure(octaves.gaussian), "pyramid-stacked", setting)
 elif view == "native":
-    show_figure(lambda: figures.side_by_side_figure(octaves.gaussian), "pyramid-native", setting)
+    show_figure(lambda: pyramids_figures.side_by_side_figure(octaves.gaussian), "pyramid-native", setting)
 else:
     titles = [f"octave {i} ({g.shape[1]}×{g.shape[0]}) → {width}×{height}"
               for i, g in enumerate(octaves.gaussian)]
@@ -164,7 +163,7 @@ st.caption("`pyrUp` inserts zero rows and columns and blurs them in: it can only
 st.header("4 · Why the blur comes before dropping rows")
 spectra = cached_spectra(image.digest, levels, kernel, sigma, octaves.gaussian)
 if spectra.power:
-    show_figure(lambda: figures.radial_spectra_figure(
+    show_figure(lambda: pyramids_figures.radial_spectra_figure(
         spectra.frequencies, spectra.power, [f"octave {i}" for i in range(len(spectra.power))]),
         "octave-spectra", setting)
 st.markdown(

@@ -6,11 +6,23 @@ import pandas as pd
 import streamlit as st
 
 from core.errors import ScaleScopeError
-from core.receptive_field import (KINDS, PRESET_BRANCHES, PRESET_SOURCES, PRESETS, Layer, branch_fields,
-                                  compare_fields, feature_sizes_that_fit, field_rows, layers_from_rows,
-                                  receptive_field, unit_at, unit_centres, unit_field)
-from ui.receptive_field_figures import (compare_fields_figure, profile_figure, size_jump_figure,
-                                        unit_field_figure)
+from core.receptive_field import (
+    KINDS,
+    PRESET_BRANCHES,
+    PRESET_SOURCES,
+    PRESETS,
+    Layer,
+    branch_fields,
+    compare_fields,
+    feature_sizes_that_fit,
+    field_rows,
+    layers_from_rows,
+    receptive_field,
+    unit_at,
+    unit_centres,
+    unit_field,
+)
+from ui.receptive_field_figures import compare_fields_figure, profile_figure, size_jump_figure, unit_field_figure
 from ui.widgets import current_image, show_figure, url_choice, url_int
 
 PRESET_LABELS = {"alexnet": "AlexNet", "vgg16": "VGG16", "resnet50": "ResNet-50 (torchvision, v1.5)",

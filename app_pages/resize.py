@@ -10,9 +10,17 @@ from core.errors import ScaleScopeError
 from core.images import image_digest
 from core.patterns import PATTERNS
 from core.resize import BILINEARS, DEFAULT_METHODS, METHODS, check_size, scaled_size
-from core.resize.lesson import (ALIASING_SIDE, evaluate, reference_image, same_name_agreement,
-                                  signed_difference, spectrum, wipe, zone_plate_aliasing,
-                                  zone_plate_size)
+from core.resize.lesson import (
+    ALIASING_SIDE,
+    evaluate,
+    reference_image,
+    same_name_agreement,
+    signed_difference,
+    spectrum,
+    wipe,
+    zone_plate_aliasing,
+    zone_plate_size,
+)
 from ui import figures
 from ui.imaging import png_bytes, symmetric_limit, zip_of_pngs
 from ui.resize_figures import difference_matrix_figure, pixel_grid_figure, wipe_figure

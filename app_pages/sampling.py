@@ -5,12 +5,20 @@ import streamlit as st
 
 from core.errors import ScaleScopeError
 from core.sampling import DOWNSAMPLERS, FIXED_KERNELS
-from core.sampling.lesson import (GRID_OPS, MAX_PROBE_SIDE, UPSAMPLERS, check_conv_size,
-                                    check_conv_transpose_size, checkerboard_images,
-                                    downsample_image, grid_example, overlap, upsample_image)
+from core.sampling.lesson import (
+    GRID_OPS,
+    MAX_PROBE_SIDE,
+    UPSAMPLERS,
+    check_conv_size,
+    check_conv_transpose_size,
+    checkerboard_images,
+    downsample_image,
+    grid_example,
+    overlap,
+    upsample_image,
+)
 from ui import figures
-from ui.sampling_figures import (number_grids_figure, overlap_counts_figure, shift_change_figure,
-                                 true_size_row_figure)
+from ui.sampling_figures import number_grids_figure, overlap_counts_figure, shift_change_figure, true_size_row_figure
 from ui.widgets import current_image, show_figure, url_int
 
 DOWN_LABELS = {"strided-conv": "strided conv", "max-pool": "max pool", "avg-pool": "average pool",

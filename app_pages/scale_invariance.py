@@ -7,10 +7,10 @@ import streamlit as st
 from core.errors import ScaleScopeError
 from core.images import to_tensor
 from core.scale_invariance.near_far import near_and_far
-from core.scale_invariance.study import SHAPES, TEST_SCALES, VARIANTS, run_study
 from core.scale_invariance.shift import POOLS, SHIFTS, shift_study
 from core.scale_invariance.squares import DEFAULT_SIDES, corner_detectors, invariance_by_shift, run_squares_experiment
-from ui import figures
+from core.scale_invariance.study import SHAPES, VARIANTS, run_study
+from ui import figures, scale_invariance_figures
 from ui.widgets import current_image, show_figure, url_int
 
 SIDE_CHOICES = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32)
@@ -61,7 +61,7 @@ shift = c3.slider("Shift the squares (pixels)", 0, 7, 0, key="shift",
 st.query_params.update(depth=str(depth))
 experiment, held_by_shift = cached_squares(sides, depth, shift)
 
-show_figure(lambda: figures.small_matrices_figure(
+show_figure(lambda: scale_invariance_figures.small_matrices_figure(
     {f"{name} detector": k.numpy() for name, k in corner_detectors().items()}), "corner-detectors", ())
 maps, titles = [], []
 for d in sorted({0, max(0, depth - 1), depth}):
@@ -82,7 +82,7 @@ same = [n for n, ok in zip(names, experiment.matches_smallest[depth]) if ok]
 st.markdown(f"At depth {depth}, these squares leave the same pattern: **{', '.join(same)}**. "
             f"A square whose corners share one pooled unit (its side fits inside a "
             f"{2 ** depth}-pixel cell without crossing a border) collapses to that pattern.")
-show_figure(lambda: figures.boolean_grid_figure(
+show_figure(lambda: scale_invariance_figures.boolean_grid_figure(
     held_by_shift, [f"shift {s}" for s in SHIFTS], names,
     title=f"Same pattern as the smallest square at depth {depth}, for every shift"),
     "squares-by-shift", (sides, depth))

@@ -6,7 +6,7 @@ from core.errors import ScaleScopeError
 from core.pyramids import level_sizes
 from core.samples import SAMPLES
 from core.search.lesson import compare_searches, cut_patch, max_search_levels, patch_from_box
-from ui import figures
+from ui import figures, search_figures
 from ui.widgets import current_image, show_figure, url_int
 
 image = current_image()
@@ -84,7 +84,7 @@ except ScaleScopeError as error:
 
 ex, c2f = report.exhaustive, report.coarse_to_fine
 setting = (image.digest, top, left, side, noise, brightness, levels, keep)
-show_figure(lambda: figures.add_selection_grid(figures.boxes_figure(image.pixels, [
+show_figure(lambda: figures.add_selection_grid(search_figures.boxes_figure(image.pixels, [
     (top, left, side, side, "patch (cut here)", "#ffcc00", "inside"),
     (ex.y, ex.x, side, side, f"exhaustive · {ex.score:.3f}", "#00c853", "below"),
     (c2f.y, c2f.x, side, side, f"coarse-to-fine · {c2f.score:.3f}", "#ff2d55", "above"),
@@ -109,7 +109,7 @@ st.markdown(
     "Each map shows the score of every position evaluated at that octave (grey: not evaluated). "
     "Red boxes are the windows searched; crosses are the candidates passed down to the next octave.")
 trace = c2f.trace
-show_figure(lambda: figures.score_maps_figure(
+show_figure(lambda: search_figures.score_maps_figure(
     [t.scores for t in trace],
     [f"octave {t.level}: {t.evaluations:,} positions" for t in trace],
     [t.windows for t in trace], [[(y, x) for y, x, _ in t.candidates] for t in trace],
@@ -118,7 +118,7 @@ st.caption("Path of the best candidate, coarsest first: " + " → ".join(
     f"({t.candidates[0][1]}, {t.candidates[0][0]}) at octave {t.level}" for t in trace if t.candidates))
 
 st.subheader("What more levels buy")
-show_figure(lambda: figures.evaluations_figure(report.levels_tried, report.evaluations_by_levels,
+show_figure(lambda: search_figures.evaluations_figure(report.levels_tried, report.evaluations_by_levels,
                                                 ex.total_evaluations), "search-cost", setting)
 st.markdown(
     "Each extra level divides the top octave's positions by about 4; the refinement windows add a "

@@ -8,7 +8,7 @@ from plotly.subplots import make_subplots
 
 from ui.figures import _PALETTE, _image_trace, image_figure
 
-_MARGIN = dict(l=10, r=10, t=50, b=10)
+MARGIN = dict(l=10, r=10, t=50, b=10)
 
 
 def spp_bins_figure(image: np.ndarray, levels: list[tuple[str, list[float], list[float], list[tuple[float, float]]]],
@@ -40,7 +40,7 @@ def spp_bins_figure(image: np.ndarray, levels: list[tuple[str, list[float], list
     for i in range(len(levels)):
         suffix = "" if i == 0 else str(i + 1)
         fig.layout[f"yaxis{suffix}"].scaleanchor = f"x{suffix}"
-    fig.update_layout(margin=_MARGIN, height=int(900 / len(levels) * height / width) + 80, showlegend=False)
+    fig.update_layout(margin=MARGIN, height=int(900 / len(levels) * height / width) + 80, showlegend=False)
     return fig
 
 
@@ -52,7 +52,7 @@ def spp_vector_figure(vector: np.ndarray, level_names: list[str], level_lengths:
         fig.add_trace(go.Bar(x=np.arange(start, start + length), y=vector[start:start + length], name=name,
                              marker_color=_PALETTE[i % len(_PALETTE)], marker_line_width=0))
         start += length
-    fig.update_layout(title=f"The SPP vector: {len(vector)} numbers", bargap=0, margin=_MARGIN, height=320,
+    fig.update_layout(title=f"The SPP vector: {len(vector)} numbers", bargap=0, margin=MARGIN, height=320,
                       xaxis_title="position in the vector", yaxis_title="pooled value",
                       legend=dict(orientation="h", y=-0.3))
     return fig

@@ -13,7 +13,7 @@ from plotly.subplots import make_subplots
 from ui.figures import image_figure
 from ui.imaging import SEQUENTIAL, compose_row
 
-_MARGIN = dict(l=10, r=10, t=40, b=10)
+MARGIN = dict(l=10, r=10, t=40, b=10)
 
 
 def true_size_row_figure(images: list[np.ndarray], titles: list[str], *, title: str = "",
@@ -33,11 +33,11 @@ def true_size_row_figure(images: list[np.ndarray], titles: list[str], *, title: 
         fig.add_annotation(x=left + image.shape[1] / 2, y=canvas.shape[0], yanchor="top",
                            text=label, showarrow=False, font=dict(size=12))
     fig.update_layout(margin=dict(l=10, r=10, t=40, b=50))
-    _hide_axes(fig)
+    hide_axes(fig)
     return fig
 
 
-def _hide_axes(fig: go.Figure) -> None:
+def hide_axes(fig: go.Figure) -> None:
     fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False, showline=False, ticks="")
     fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False, showline=False, ticks="")
 
@@ -70,8 +70,8 @@ def number_grids_figure(arrays: list[np.ndarray], titles: list[str], *,
         suffix = "" if i == 0 else str(i + 1)
         fig.layout[f"yaxis{suffix}"].scaleanchor = f"x{suffix}"
     fig.update_yaxes(autorange="reversed")
-    _hide_axes(fig)
-    fig.update_layout(margin=_MARGIN, height=height)
+    hide_axes(fig)
+    fig.update_layout(margin=MARGIN, height=height)
     return fig
 
 
@@ -87,8 +87,8 @@ def overlap_counts_figure(counts: np.ndarray, interior: slice, *, title: str = "
         fig.add_shape(type="rect", x0=first - 0.5, y0=first - 0.5, x1=last + 0.5, y1=last + 0.5,
                       line=dict(color="#ff2d55", width=3))
     fig.update_yaxes(autorange="reversed", scaleanchor="x")
-    _hide_axes(fig)
-    fig.update_layout(title=title, margin=_MARGIN, height=min(640, 140 + 18 * counts.shape[0]))
+    hide_axes(fig)
+    fig.update_layout(title=title, margin=MARGIN, height=min(640, 140 + 18 * counts.shape[0]))
     return fig
 
 
@@ -99,5 +99,5 @@ def shift_change_figure(names: list[str], changes: list[float]) -> go.Figure:
                            textposition="outside", marker_color="#4c78a8"))
     fig.update_yaxes(title="change ÷ the output's own variation", rangemode="tozero")
     fig.update_layout(title="How much the output changes when the input moves by one pixel",
-                      margin=_MARGIN, height=360)
+                      margin=MARGIN, height=360)
     return fig

@@ -10,8 +10,15 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core.errors import ImageLoadError
-from core.images import (ACCEPTED_EXTENSIONS, DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS, WORKING_SIDE,
-                         decode_image, fit_working_size, image_digest)
+from core.images import (
+    ACCEPTED_EXTENSIONS,
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_PIXELS,
+    WORKING_SIDE,
+    decode_image,
+    fit_working_size,
+    image_digest,
+)
 from core.samples import DEFAULT_SAMPLE, SAMPLES
 from ui.imaging import fit_for_display
 
