@@ -1,56 +1,20 @@
 """Image pyramids: octaves, Laplacian bands, what is lost and why the blur comes first."""
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
 from core.pyramids import max_levels
+from core.images import to_uint8
+from core.pyramids.bands import band_luminance, band_rms
 from core.pyramids.lesson import aliasing_demo, build_octaves, down_up, expand_octaves, octave_spectra, opencv_agreement
 from ui import figures, pyramids_figures
+from ui.cache import cached
 from ui.imaging import png_bytes, symmetric_limit, zip_of_pngs
 from ui.widgets import current_image, show_figure, url_choice, url_float, url_int
 
 KERNEL_LABELS = {"binomial": "OpenCV's 5-tap binomial [1 4 6 4 1]/16", "gaussian": "Gaussian with σ"}
 VIEWS = {"stacked": "Stacked as a pyramid", "native": "Side by side at native size",
          "full": "Each resized back to full size"}
-LUMA = np.array([0.299, 0.587, 0.114], np.float32)
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def cached_octaves(digest: str, levels: int, kernel: str, sigma: float, _pixels):
-    return build_octaves(_pixels, levels, kernel, sigma)
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def cached_band_luma(digest: str, levels: int, kernel: str, sigma: float, _laplacian):
-    """Each band's luminance and a robust ± limit for its colour scale."""
-    bands = [band @ LUMA for band in _laplacian[:-1]]
-    return bands, [symmetric_limit(band) for band in bands]
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def cached_expanded(digest: str, levels: int, kernel: str, sigma: float, _pixels):
-    return expand_octaves(_pixels, levels, kernel, sigma)
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def cached_down_up(digest: str, kernel: str, sigma: float, _pixels):
-    return down_up(_pixels, kernel, sigma)
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def cached_spectra(digest: str, levels: int, kernel: str, sigma: float, _gaussian):
-    return octave_spectra(_gaussian)
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def cached_aliasing(digest: str, steps: int, _pixels):
-    return aliasing_demo(_pixels, steps)
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def cached_agreement(digest: str, _pixels):
-    return opencv_agreement(_pixels)
 
 
 image = current_image()
@@ -83,25 +47,26 @@ sigma = right.slider("σ of the Gaussian (pixels)", 0.5, 3.0, url_float("sigma",
                           "the smaller grid could still hold.")
 st.query_params.update(levels=str(levels), kernel=kernel, sigma=f"{sigma:g}")
 if kernel == "binomial":
-    sigma = 1.0   # ignored by the binomial kernel; fixed so the cache does not split on it
+    sigma = 1.0   # ignored by the binomial kernel; one value, so results are shared
 
-octaves = cached_octaves(image.digest, levels, kernel, sigma, image.pixels)
-setting = (image.digest, levels, kernel, sigma)   # everything a figure below can depend on
+with st.spinner("Building the octaves…"):
+    octaves = cached(build_octaves)(image.pixels, levels, kernel, sigma)
 
 # ------------------------------------------------------------------------------------------
 st.header("1 · The Gaussian pyramid")
 view = st.segmented_control("Show the octaves", list(VIEWS), format_func=VIEWS.get,
                             default="stacked", key="view") or "stacked"
 if view == "stacked":
-    show_figure(lambda: pyramids_figures.stacked_pyramid_figure(octaves.gaussian), "pyramid-stacked", setting)
+    show_figure(lambda: cached(pyramids_figures.stacked_pyramid_figure)(octaves.gaussian), "pyramid-stacked")
 elif view == "native":
-    show_figure(lambda: pyramids_figures.side_by_side_figure(octaves.gaussian), "pyramid-native", setting)
+    show_figure(lambda: cached(pyramids_figures.side_by_side_figure)(octaves.gaussian), "pyramid-native")
 else:
     titles = [f"octave {i} ({g.shape[1]}×{g.shape[0]}) → {width}×{height}"
               for i, g in enumerate(octaves.gaussian)]
-    expanded = cached_expanded(image.digest, levels, kernel, sigma, image.pixels)
-    show_figure(lambda: figures.image_grid_figure(expanded, titles, cols=3, match_axes=True),
-                "pyramid-full-size", setting)
+    with st.spinner("Resizing every octave back to full size…"):
+        expanded = cached(expand_octaves)(image.pixels, levels, kernel, sigma)
+    show_figure(lambda: cached(figures.image_grid_figure)(expanded, titles, cols=3, match_axes=True),
+                "pyramid-full-size")
     st.caption("Each octave brought back to full size with repeated `pyrUp`, as DeepDream and "
                "pyramid blending use them. Zoom into one panel: all of them follow.")
 
@@ -120,19 +85,20 @@ st.markdown(
     "A Laplacian band is an octave minus the next, smaller octave brought back up: the detail "
     "that exists at that scale only. Bands are **signed** — red is brighter than the blurred "
     "guess, blue darker — and the last level is the small Gaussian that everything rests on.")
-bands, limits = cached_band_luma(image.digest, levels, kernel, sigma, octaves.laplacian)
+bands = cached(band_luminance)(octaves.laplacian)
+limits = [symmetric_limit(band) for band in bands]
 if bands:
     titles = [f"band {i} ({band.shape[1]}×{band.shape[0]}), ±{lim:.3f}"
               for i, (band, lim) in enumerate(zip(bands, limits))]
-    show_figure(lambda: figures.signed_bands_figure(bands, titles, limits), "laplacian-bands", setting)
+    show_figure(lambda: cached(figures.signed_bands_figure)(bands, titles, limits), "laplacian-bands")
 else:
     st.info("With one level there is no band yet: the pyramid is just the image. Add a level.")
-coarsest = np.clip(octaves.laplacian[-1] * 255 + 0.5, 0, 255).astype(np.uint8)
+coarsest = to_uint8(octaves.laplacian[-1])
 col_image, col_text = st.columns([1, 2])
 with col_image:
-    show_figure(lambda: figures.image_figure(
+    show_figure(lambda: cached(figures.image_figure)(
         coarsest, title=f"coarsest level {coarsest.shape[1]}×{coarsest.shape[0]}", height=260),
-        "laplacian-coarsest", setting)
+        "laplacian-coarsest")
 with col_text:
     st.metric("Reconstruction: max |collapse(bands) − image|", f"{octaves.reconstruction_error:.1e}",
               help="On the 0–1 scale. float32 keeps about 7 digits, so ~1e-7 means exact.")
@@ -144,15 +110,15 @@ with col_text:
 
 # ------------------------------------------------------------------------------------------
 st.header("3 · Down, then up: one octave loses detail for good")
-loss = cached_down_up(image.digest, kernel, sigma, image.pixels)
-show_figure(lambda: figures.image_grid_figure(
+loss = cached(down_up)(image.pixels, kernel, sigma)
+show_figure(lambda: cached(figures.image_grid_figure)(
     [image.pixels, loss.restored],
     ["original", f"pyrDown then pyrUp ({width}×{height} → "
                  f"{(width + 1) // 2}×{(height + 1) // 2} → {width}×{height})"],
-    cols=2, match_axes=True, max_side=1024), "down-up", (image.digest, kernel, sigma))
-show_figure(lambda: figures.heatmap_grid_figure(
-    [loss.error], ["|original − restored|, grey levels"], cols=1, colorbar_title="grey levels",
-    max_side=1024), "down-up-error", (image.digest, kernel, sigma))
+    cols=2, match_axes=True, max_side=1024), "down-up")
+show_figure(lambda: cached(figures.heatmap_grid_figure)(
+    [loss.error], ["|original − restored|, largest of R, G, B (grey levels)"], cols=1, colorbar_title="grey levels",
+    max_side=1024), "down-up-error")
 a, b = st.columns(2)
 a.metric("Largest difference (grey levels of 255)", f"{loss.max_error:.0f}")
 b.metric("PSNR of the restored image", f"{loss.psnr:.1f} dB")
@@ -161,43 +127,44 @@ st.caption("`pyrUp` inserts zero rows and columns and blurs them in: it can only
 
 # ------------------------------------------------------------------------------------------
 st.header("4 · Why the blur comes before dropping rows")
-spectra = cached_spectra(image.digest, levels, kernel, sigma, octaves.gaussian)
+spectra = cached(octave_spectra)(octaves.gaussian)
 if spectra.power:
-    show_figure(lambda: pyramids_figures.radial_spectra_figure(
+    show_figure(lambda: cached(pyramids_figures.radial_spectra_figure)(
         spectra.frequencies, spectra.power, [f"octave {i}" for i in range(len(spectra.power))]),
-        "octave-spectra", setting)
+        "octave-spectra")
 st.markdown(
     "A grid with half the pixels can only hold frequencies up to half as high (its Nyquist "
     "limit, dotted). Each octave's spectrum stops at its limit: the blur removed what lay beyond "
     "*before* rows were dropped. Skip the blur and that energy does not vanish — it **folds back** "
     "as false, coarser patterns (aliasing). Compare both ways:")
 steps = st.slider("Octaves down", 1, 3, 2, key="alias_steps")
-demo = cached_aliasing(image.digest, steps, image.pixels)
-show_figure(lambda: figures.image_grid_figure(
+demo = cached(aliasing_demo)(image.pixels, steps)
+show_figure(lambda: cached(figures.image_grid_figure)(
     [demo.naive, demo.blurred], [f"rows dropped {steps}× without blur", f"pyrDown {steps}×"],
-    cols=2, match_axes=True), "aliasing-images", (image.digest, steps))
-show_figure(lambda: figures.heatmap_grid_figure(
+    cols=2, match_axes=True), "aliasing-images")
+show_figure(lambda: cached(figures.heatmap_grid_figure)(
     [demo.naive_spectrum, demo.blurred_spectrum],
     ["spectrum without blur (log₁₀ magnitude)", "spectrum with pyrDown"], cols=2,
-    colorbar_title="log₁₀ |F|"), "aliasing-spectra", (image.digest, steps))
+    colorbar_title="log₁₀ |F|"), "aliasing-spectra")
 st.caption(f"{demo.source_high_fraction:.1%} of this image's energy lies above the smaller grid's "
            "Nyquist limit. Without the blur, all of it is folded into the spectrum on the left. "
            "Try the zone plate or the stripes sample.")
 
 # ------------------------------------------------------------------------------------------
 st.header("5 · OpenCV's pyrDown beside ours")
-agreement = cached_agreement(image.digest, image.pixels)
-show_figure(lambda: figures.image_grid_figure(
-    [np.clip(agreement.ours + 0.5, 0, 255).astype(np.uint8),
-     np.clip(agreement.theirs + 0.5, 0, 255).astype(np.uint8)],
+agreement = cached(opencv_agreement)(image.pixels)
+show_figure(lambda: cached(figures.image_grid_figure)(
+    [to_uint8(agreement.ours / 255), to_uint8(agreement.theirs / 255)],
     ["ScaleScope's torch pyr_down", "cv2.pyrDown"], cols=2, match_axes=True),
-    "opencv-comparison", (image.digest,))
+    "opencv-comparison")
 st.metric("max |ours − OpenCV| (grey levels, float32)", f"{agreement.max_difference:.2e}")
 st.caption(
     "ScaleScope's own torch implementation (the one that runs on a GPU and carries gradients) "
     "uses OpenCV's conventions: the 5-tap binomial kernel, reflect-101 borders and sizes that "
-    "round up. kornia and scikit-image round down and resample at half-pixel offsets, so their "
-    "levels differ from OpenCV's by many grey levels.")
+    "round up. kornia rounds odd sides down (451 → 225) and resamples at half-pixel offsets; "
+    "scikit-image's `pyramid_reduce` rounds up like OpenCV (451 → 226) but blurs with its own "
+    "Gaussian and resamples differently. Either way their levels differ from OpenCV's by many "
+    "grey levels.")
 
 # ------------------------------------------------------------------------------------------
 st.header("Downloads")
@@ -206,7 +173,7 @@ table = pd.DataFrame({
     "width": [g.shape[1] for g in octaves.gaussian],
     "height": [g.shape[0] for g in octaves.gaussian],
     "pixels": [g.shape[0] * g.shape[1] for g in octaves.gaussian],
-    "laplacian_band_rms": [float(np.sqrt(np.mean(b ** 2))) for b in octaves.laplacian],
+    "laplacian_band_rms": band_rms(octaves.laplacian),
 })
 a, b, c = st.columns(3)
 # Files are encoded only when a button is pressed, not on every rerun.

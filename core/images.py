@@ -323,3 +323,14 @@ def to_image(x: torch.Tensor) -> np.ndarray:
         raise InvalidParameterError(f"Expected a (3, H, W) tensor, got shape {tuple(x.shape)}.")
     scaled = torch.floor(x.detach().float() * 255.0 + 0.5).clamp_(0, 255)
     return scaled.to(torch.uint8).permute(1, 2, 0).contiguous().cpu().numpy()
+
+
+def to_uint8(x: np.ndarray) -> np.ndarray:
+    """A float array in ``[0, 1]`` (any shape) as uint8, the same way :func:`to_image` rounds.
+
+    Convention: ``floor(255 x + 0.5)``, clipped to ``[0, 255]``.
+
+    >>> to_uint8(np.array([0.5, -0.1, 1.2, 0.002])).tolist()
+    [128, 0, 255, 1]
+    """
+    return np.clip(np.floor(np.asarray(x, np.float64) * 255.0 + 0.5), 0, 255).astype(np.uint8)

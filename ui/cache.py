@@ -30,6 +30,7 @@ import functools
 import hashlib
 import os
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -52,6 +53,32 @@ def _digest_bytes(data: bytes | memoryview) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+# Digests of read-only arrays that own their memory, by id: they cannot change, so a page that
+# passes the same octaves on every rerun hashes their megabytes once. The weak reference tells a
+# recycled id from the array it was computed for.
+_ARRAY_DIGESTS: dict[int, tuple[weakref.ref, str]] = {}
+_ARRAY_DIGESTS_LOCK = threading.Lock()
+
+
+def _array_digest(data: np.ndarray) -> str:
+    frozen = not data.flags.writeable and data.base is None
+    if frozen:
+        with _ARRAY_DIGESTS_LOCK:
+            known = _ARRAY_DIGESTS.get(id(data))
+        if known is not None and known[0]() is data:
+            return known[1]
+    digest = _digest_bytes(np.ascontiguousarray(data).view(np.uint8).reshape(-1).data)
+    if frozen:
+        key = id(data)
+
+        def forget(_: weakref.ref, key: int = key) -> None:
+            with _ARRAY_DIGESTS_LOCK:
+                _ARRAY_DIGESTS.pop(key, None)
+        with _ARRAY_DIGESTS_LOCK:
+            _ARRAY_DIGESTS[key] = (weakref.ref(data, forget), digest)
+    return digest
+
+
 def fingerprint(value: Any) -> Any:
     """A hashable stand-in for ``value`` that changes whenever its content does.
 
@@ -65,8 +92,7 @@ def fingerprint(value: Any) -> Any:
     if isinstance(value, bytes):
         return ("bytes", _digest_bytes(value))
     if isinstance(value, np.ndarray):
-        data = np.ascontiguousarray(value)
-        return ("ndarray", data.dtype.str, data.shape, _digest_bytes(data.view(np.uint8).reshape(-1).data))
+        return ("ndarray", value.dtype.str, value.shape, _array_digest(value))
     if isinstance(value, np.generic):
         return ("scalar", value.dtype.str, value.item())
     if isinstance(value, torch.Tensor):

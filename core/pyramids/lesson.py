@@ -83,7 +83,8 @@ class DownUp:
 
     Attributes:
         restored: ``(H, W, 3) uint8``.
-        error: ``(H, W) float32`` mean absolute difference over the channels, in grey levels.
+        error: ``(H, W) float32`` the largest absolute difference over the channels, in grey
+            levels, so the map's brightest pixel is ``max_error``.
         max_error: the largest difference, grey levels (0–255).
         psnr: peak signal-to-noise ratio in dB (OpenCV's ``cv2.PSNR``).
     """
@@ -101,7 +102,7 @@ def down_up(image: np.ndarray, kernel: str = "binomial", sigma: float = 1.0) -> 
     with torch.no_grad():
         restored = to_image(pyr_up(pyr_down(x, kernel=k), x.shape[-2:], kernel=k))
     difference = np.abs(restored.astype(np.float32) - image.astype(np.float32))
-    return DownUp(restored, difference.mean(axis=2), float(difference.max()),
+    return DownUp(restored, difference.max(axis=2), float(difference.max()),
                   float(cv2.PSNR(restored, image)))
 
 
