@@ -7,25 +7,24 @@ from core.pyramids import level_sizes
 from core.samples import SAMPLES
 from core.search.lesson import compare_searches, cut_patch, max_search_levels, patch_from_box
 from ui import figures, search_figures
-from ui.widgets import current_image, show_figure, url_int
+from ui.cache import cached
+from ui.text import literal
+from ui.widgets import current_image, show_figure, url_float, url_int
 
 image = current_image()
 height, width = image.pixels.shape[:2]
 
 
-@st.cache_data(max_entries=16, show_spinner="Searching…")
-def cached_report(digest: str, box: tuple, noise: float, brightness: float, levels: int, keep: int, _pixels):
-    top, left, side = box
-    template = cut_patch(_pixels, top, left, side, noise=noise, brightness=brightness)
-    return compare_searches(_pixels, template, levels, keep)
-
-
 def default_patch() -> tuple[int, int, int]:
+    """The sample's preset patch (the cat's eye), else a centred square; a link's patch wins."""
     sample = SAMPLES.get(image.key)
     if sample is not None and sample.patch is not None:
-        return sample.patch
-    side = max(4, min(height, width) // 6)
-    return (height - side) // 2, (width - side) // 2, side
+        top, left, side = sample.patch
+    else:
+        side = max(4, min(height, width) // 6)
+        top, left = (height - side) // 2, (width - side) // 2
+    side = url_int("side", side, 4, max(4, min(height, width) // 2))
+    return url_int("top", top, 0, max(0, height - side)), url_int("left", left, 0, max(0, width - side)), side
 
 
 st.title("🔎 Coarse-to-fine search")
@@ -61,35 +60,41 @@ st.session_state["patch_left"] = min(st.session_state["patch_left"], width - sid
 top = c1.slider("Top", 0, height - side, key="patch_top")
 left = c2.slider("Left", 0, width - side, key="patch_left")
 c1, c2, c3, c4 = st.columns(4)
-noise = c1.slider("Noise σ (grey levels)", 0.0, 60.0, 0.0, 5.0, key="noise",
+noise = c1.slider("Noise σ (grey levels)", 0.0, 60.0, url_float("noise", 0.0, 0.0, 60.0), 5.0, key="noise",
                   help="Perturb the patch so the search has to cope with a noisy copy.")
-brightness = c2.slider("Brightness shift", -80.0, 80.0, 0.0, 10.0, key="brightness",
-                       help="NCC subtracts each window's mean, so a brightness shift alone changes nothing.")
+brightness = c2.slider("Brightness shift", -80.0, 80.0, url_float("brightness", 0.0, -80.0, 80.0), 10.0,
+                       key="brightness",
+                       help="NCC subtracts each window's mean and divides by its spread, so a brightness "
+                            "shift alone would change nothing — but the patch is clipped to 0…255, and "
+                            "pixels pushed past either end lose their detail, so a large shift lowers "
+                            "the score.")
 deepest = max_search_levels(side)
 levels = c3.slider("Pyramid levels", 1, deepest, url_int("levels", min(4, deepest), 1, deepest), key="levels",
                    help=f"A {side}-pixel patch survives {deepest - 1} halvings with at least 2 pixels left.")
-keep = c4.slider("Candidates kept (top-k)", 1, 8, 1, key="keep",
+keep = c4.slider("Candidates kept (top-k)", 1, 8, url_int("keep", 1, 1, 8), key="keep",
                  help="Keep several guesses at each octave: it rescues repeated textures and small patches.")
-st.query_params.update(levels=str(levels))
+st.query_params.update(levels=str(levels), top=str(top), left=str(left), side=str(side),
+                       noise=f"{noise:g}", brightness=f"{brightness:g}", keep=str(keep))
 top_side = level_sizes(side, side, levels)[-1][0]
 if top_side < 8 and levels > 1:
     st.info(f"At the top octave the patch is only {top_side}×{top_side} pixels: so little that it "
             "may look like many places. Watch whether both searches still agree.")
 
 try:
-    report = cached_report(image.digest, (top, left, side), noise, brightness, levels, keep, image.pixels)
+    with st.spinner("Searching…"):
+        template = cached(cut_patch)(image.pixels, top, left, side, noise=noise, brightness=brightness)
+        report = cached(compare_searches)(image.pixels, template, levels, keep)
 except ScaleScopeError as error:
-    st.error(str(error))
+    st.error(literal(error, limit=400))
     st.stop()
 
 ex, c2f = report.exhaustive, report.coarse_to_fine
-setting = (image.digest, top, left, side, noise, brightness, levels, keep)
-show_figure(lambda: figures.add_selection_grid(search_figures.boxes_figure(image.pixels, [
+show_figure(lambda: figures.add_selection_grid(cached(search_figures.boxes_figure)(image.pixels, [
     (top, left, side, side, "patch (cut here)", "#ffcc00", "inside"),
     (ex.y, ex.x, side, side, f"exhaustive · {ex.score:.3f}", "#00c853", "below"),
     (c2f.y, c2f.x, side, side, f"coarse-to-fine · {c2f.score:.3f}", "#ff2d55", "above"),
 ], title="Where each search found the patch — drag a box to pick another patch"), height, width),
-    "search-found", setting, select="box")
+    "search-found", select="box")
 
 a, b, c, d = st.columns(4)
 a.metric("Positions scored, exhaustive", f"{ex.total_evaluations:,}")
@@ -109,17 +114,17 @@ st.markdown(
     "Each map shows the score of every position evaluated at that octave (grey: not evaluated). "
     "Red boxes are the windows searched; crosses are the candidates passed down to the next octave.")
 trace = c2f.trace
-show_figure(lambda: search_figures.score_maps_figure(
+show_figure(lambda: cached(search_figures.score_maps_figure)(
     [t.scores for t in trace],
     [f"octave {t.level}: {t.evaluations:,} positions" for t in trace],
     [t.windows for t in trace], [[(y, x) for y, x, _ in t.candidates] for t in trace],
-    cols=min(3, len(trace))), "search-octaves", setting)
+    cols=min(3, len(trace))), "search-octaves")
 st.caption("Path of the best candidate, coarsest first: " + " → ".join(
     f"({t.candidates[0][1]}, {t.candidates[0][0]}) at octave {t.level}" for t in trace if t.candidates))
 
 st.subheader("What more levels buy")
-show_figure(lambda: search_figures.evaluations_figure(report.levels_tried, report.evaluations_by_levels,
-                                                ex.total_evaluations), "search-cost", setting)
+show_figure(lambda: cached(search_figures.evaluations_figure)(
+    report.levels_tried, report.evaluations_by_levels, ex.total_evaluations), "search-cost")
 st.markdown(
     "Each extra level divides the top octave's positions by about 4; the refinement windows add a "
     "fixed ~25 positions per candidate per level. Past a point the patch is so small at the top "
