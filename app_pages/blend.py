@@ -1,34 +1,22 @@
 """Pyramid blending: join two images so the seam disappears, band by band."""
 
-import cv2
 import streamlit as st
 
 from core.blend import MASKS, compare_blends, max_blend_levels
+from core.blend.lesson import mask_previews, match_size, seam_window
 from core.errors import ImageLoadError
-from core.images import ACCEPTED_EXTENSIONS, decode_image, image_digest
+from core.images import ACCEPTED_EXTENSIONS, decode_image
 from core.samples import SAMPLES, get_sample
 from ui import figures
+from ui.cache import cached
 from ui.imaging import png_bytes
-from ui.widgets import current_image, show_figure, url_choice, url_int
+from ui.text import literal
+from ui.widgets import current_image, show_figure, url_choice, url_float, url_int
 
 MASK_LABELS = {"left-right": "Left | right", "top-bottom": "Top / bottom", "circle": "Circle"}
 
 image = current_image()
 height, width = image.pixels.shape[:2]
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def second_image(name: str, digest: str, size: tuple[int, int], _pixels):
-    """Image B resized to image A's size (area average when shrinking)."""
-    shrinking = _pixels.shape[0] * _pixels.shape[1] > size[0] * size[1]
-    return cv2.resize(_pixels, (size[1], size[0]),
-                      interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
-
-
-@st.cache_data(max_entries=8, show_spinner="Blending…")
-def cached_blends(digest_a: str, digest_b: str, kind: str, levels: int, feather: float, radius: float,
-                  _a, _b):
-    return compare_blends(_a, _b, kind, levels, feather=feather, radius=radius)
 
 
 st.title("🌗 Pyramid blending")
@@ -47,14 +35,14 @@ partner = left.selectbox("Image B (image A is the one picked in the sidebar)", o
                          index=others.index(url_choice("b", "coffee" if "coffee" in others else others[0], others)),
                          format_func=lambda n: SAMPLES[n].title, key="partner")
 upload = right.file_uploader("…or upload image B", type=list(ACCEPTED_EXTENSIONS), key="partner_upload")
-b_pixels, b_digest = get_sample(partner).load(), partner
+b_pixels = get_sample(partner).load()
 if upload is not None:
     try:
-        loaded = decode_image(upload.getvalue()).pixels
-        b_pixels, b_digest = loaded, image_digest(loaded)
+        b_pixels = decode_image(upload.getvalue()).pixels
     except ImageLoadError as error:
-        right.error(f"“{upload.name}” was not loaded. {error} Image B stays “{SAMPLES[partner].title}”.")
-b = second_image(b_digest, b_digest, (height, width), b_pixels)
+        right.error(f"“{literal(upload.name)}” was not loaded. {error} "
+                    f"Image B stays “{SAMPLES[partner].title}”.")
+b = cached(match_size)(b_pixels, (height, width))
 
 c1, c2, c3, c4 = st.columns(4)
 kind = c1.radio("Mask", list(MASKS), format_func=MASK_LABELS.get, key="mask",
@@ -62,27 +50,23 @@ kind = c1.radio("Mask", list(MASKS), format_func=MASK_LABELS.get, key="mask",
 deepest = max_blend_levels(height, width)
 levels = c2.slider("Pyramid levels", 1, deepest, url_int("levels", min(6, deepest), 1, deepest), key="levels",
                    help="More levels blend the coarse colour over a wider seam.")
-feather = c3.slider("Feather width for the alpha blend (px)", 1, 128, 24, key="feather")
-radius = c4.slider("Circle radius (× shorter side)", 0.1, 0.5, 0.3, 0.05, key="radius",
-                   disabled=kind != "circle")
-st.query_params.update(mask=kind, levels=str(levels), b=partner)
+feather = c3.slider("Feather width for the alpha blend (px)", 1, 128, url_int("feather", 24, 1, 128), key="feather")
+radius = c4.slider("Circle radius (× shorter side)", 0.1, 0.5, url_float("radius", 0.3, 0.1, 0.5), 0.05,
+                   key="radius", disabled=kind != "circle")
+st.query_params.update(mask=kind, levels=str(levels), b=partner, feather=str(feather), radius=f"{radius:g}")
 
-result = cached_blends(image.digest, b_digest, kind, levels, float(feather), float(radius), image.pixels, b)
-setting = (image.digest, b_digest, kind, levels, feather, radius)
+with st.spinner("Blending…"):
+    result = cached(compare_blends)(image.pixels, b, kind, levels, feather=float(feather), radius=float(radius))
 titles = ["hard cut", f"feathered alpha ({feather} px)", f"Laplacian pyramid ({levels} levels)"]
-show_figure(lambda: figures.image_grid_figure([result.hard, result.feathered, result.pyramid], titles,
-                                              cols=3, match_axes=True), "blends", setting)
+show_figure(lambda: cached(figures.image_grid_figure)([result.hard, result.feathered, result.pyramid], titles,
+                                                      cols=3, match_axes=True), "blends")
 st.caption("Zoom into any panel (drag a box): the other two follow, so the seams can be compared.")
 
 st.subheader("The seam, up close")
-cy, cx = (height // 2, width // 2) if kind != "circle" else (
-    height // 2, int(width // 2 + radius * min(height, width)))
-half = max(8, min(height, width) // 8)
-y0, x0 = max(0, cy - half), max(0, min(width - 1, cx) - half)
-crop = (slice(y0, min(height, cy + half)), slice(x0, min(width, cx + half)))
-show_figure(lambda: figures.image_grid_figure(
+crop = seam_window(kind, height, width, radius)
+show_figure(lambda: cached(figures.image_grid_figure)(
     [result.hard[crop], result.feathered[crop], result.pyramid[crop]], titles, cols=3, match_axes=True,
-    max_side=256), "seams", setting)
+    max_side=256), "seams")
 st.caption("Seam roughness: the mean squared gradient within 3 px of the seam, ×1000. A visible "
            "seam is a jump there, so the hard cut scores far above either image alone.")
 columns = st.columns(5)
@@ -95,10 +79,10 @@ st.markdown(
 
 st.subheader("How the mask is spread per octave")
 st.caption("Light: the weight of image A (1); dark: image B (0).")
-show_figure(lambda: figures.image_grid_figure(
-    [(40 + m * 190).astype("uint8")[..., None].repeat(3, axis=2) for m in result.mask_levels],
+show_figure(lambda: cached(figures.image_grid_figure)(
+    mask_previews(result.mask_levels),
     [f"octave {i}: {m.shape[1]}×{m.shape[0]}" for i, m in enumerate(result.mask_levels)],
-    cols=min(4, len(result.mask_levels))), "mask-pyramid", setting)
+    cols=min(4, len(result.mask_levels))), "mask-pyramid")
 st.markdown(
     f"Each Laplacian band is weighted by the Gaussian pyramid of the hard mask: at octave *i* the "
     f"edge is blurred over about 2^i pixels of the original. Collapsing the bands is exact — "
