@@ -8,7 +8,8 @@ import streamlit as st
 from core.downsizenet import DownsizeNet, output_size
 from core.downsizenet.lesson import architecture, bilinear_check, coefficient_view, finished, snapshot, task_examples
 from core.downsizenet.tasks import TextureTask
-from core.downsizenet.train import DEFAULT_METHODS, METHODS, TrainConfig, compare, train
+from core.downsizenet.compare import compare
+from core.downsizenet.training import DEFAULT_METHODS, METHODS, TrainConfig, train
 from core.downsizenet.weights import load_weights, save_weights
 from core.errors import ScaleScopeError
 from ui import figures

@@ -94,8 +94,7 @@ def training_rows(thread_count: int | None):
     size = output_size(*task.image_size, SCALE)
     sync = _sync(images)
     for name, downsizer in (("bilinear + classifier", None), ("DownsizeNet (2 layers) + classifier", DownsizeNet())):
-        torch.manual_seed(0)
-        classifier = build_classifier(len(task.classes)).to(dev)
+        classifier = build_classifier(len(task.classes), generator=torch.Generator().manual_seed(0)).to(dev)
         parameters = list(classifier.parameters())
         if downsizer is not None:
             downsizer = downsizer.to(dev)

@@ -9,5 +9,7 @@
 """
 
 from core.downsizenet.model import DownsizeNet, output_size, project_axis
+from core.downsizenet.seeding import generator as seeded_generator
+from core.downsizenet.seeding import init_parameters
 
-__all__ = ["DownsizeNet", "output_size", "project_axis"]
+__all__ = ["DownsizeNet", "init_parameters", "output_size", "project_axis", "seeded_generator"]

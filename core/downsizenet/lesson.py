@@ -15,7 +15,7 @@ import torch.nn.functional as F
 
 from core.downsizenet.model import DownsizeNet, output_size
 from core.downsizenet.tasks import TextureTask
-from core.downsizenet.train import FIXED_METHODS, TrainingProgress, TrainingRun
+from core.downsizenet.training import FIXED_METHODS, TrainingProgress, TrainingRun
 from core.images import to_image, to_tensor
 
 CORNERS = ("top-left", "top-right", "bottom-left", "bottom-right")

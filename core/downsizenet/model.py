@@ -26,97 +26,33 @@ Convention (PyTorch's ``F.interpolate(..., align_corners=False)``, pixel centres
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Literal
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from core.downsizenet.projection import (
+    CUBIC_A,
+    NEIGHBOURHOODS,
+    AxisProjection,
+    cubic_weights,
+    distance_map,
+    gather_and_mix,
+    gather_pixels,
+    project_axis,
+)
+from core.downsizenet.seeding import generator as seeded
+from core.downsizenet.seeding import init_parameters
 from core.errors import InvalidParameterError
+
+__all__ = ["ACTIVATIONS", "CUBIC_A", "NEIGHBOURHOODS", "AxisProjection", "DownsizeNet", "cubic_weights",
+           "distance_map", "gather_and_mix", "gather_pixels", "output_size", "project_axis"]
 
 Activation = Literal["sigmoid", "softmax", "none"]
 ACTIVATIONS = ("sigmoid", "softmax", "none")
-NEIGHBOURHOODS = (2, 4)
-CUBIC_A = -0.75              # PyTorch's (and OpenCV's) bicubic; Keys' paper uses −0.5
 NEAR_BILINEAR_GAIN = 6.0     # sigmoid(6 (w − ½)), normalised, is within 0.13 of bilinear weights
 BAND_PIXELS = 1 << 22        # input pixels per band when features are computed without gradients
-
-
-@dataclass(frozen=True)
-class AxisProjection:
-    """Where the output pixels of one axis land on the input.
-
-    Attributes:
-        top_left: ``(n_out,)`` int64, ``P`` clamped into ``[0, n_in − 1]``.
-        neighbours: ``(n_out, n)`` int64 input indices of the ``n`` neighbours, clamped.
-        offset: ``(n_out,)`` float, the fractional distance from ``floor(src)``.
-        weights: ``(n_out, n)`` float, the classic interpolation weights of ``offset``.
-    """
-
-    top_left: torch.Tensor
-    neighbours: torch.Tensor
-    offset: torch.Tensor
-    weights: torch.Tensor
-
-
-def cubic_weights(t: torch.Tensor, a: float = CUBIC_A) -> torch.Tensor:
-    """Keys' cubic convolution weights of the four taps at distances ``1 + t, t, 1 − t, 2 − t``.
-
-    Shape:
-        Input: ``(N,)`` offsets in ``[0, 1)``. Output: ``(N, 4)``, each row sums to 1.
-
-    >>> cubic_weights(torch.tensor([0.0])).tolist()
-    [[0.0, 1.0, 0.0, 0.0]]
-    """
-    def near(x):   # |x| <= 1
-        return ((a + 2) * x - (a + 3)) * x * x + 1
-
-    def far(x):    # 1 < |x| < 2
-        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
-
-    return torch.stack([far(t + 1), near(t), near(1 - t), far(2 - t)], dim=-1)
-
-
-def project_axis(n_in: int, n_out: int, neighbourhood: int = 2, *,
-                 device: torch.device | str | None = None,
-                 dtype: torch.dtype = torch.float32) -> AxisProjection:
-    """Project ``n_out`` output pixels onto ``n_in`` input pixels (see the module's Convention).
-
-    >>> p = project_axis(10, 3)          # scale 0.3: src = (i + 0.5) · 10/3 − 0.5
-    >>> p.top_left.tolist(), [round(v, 4) for v in p.offset.tolist()]
-    ([1, 4, 7], [0.1667, 0.5, 0.8333])
-    """
-    if neighbourhood not in NEIGHBOURHOODS:
-        raise ValueError(f"Unknown neighbourhood {neighbourhood!r}; choose one of 2 (bilinear-style) "
-                         "or 4 (bicubic-style).")
-    # float32 arithmetic in PyTorch's order, so the special cases agree with F.interpolate to rounding.
-    src = (torch.arange(n_out, dtype=torch.float32) + 0.5) * torch.tensor(n_in / n_out, dtype=torch.float32) - 0.5
-    if neighbourhood == 2:
-        src = src.clamp(min=0.0)
-    base = torch.floor(src)
-    offset = src - base
-    base = base.long()
-    taps = torch.arange(neighbourhood) - (neighbourhood // 2 - 1)          # 0,1  or  −1,0,1,2
-    neighbours = (base[:, None] + taps[None, :]).clamp(0, n_in - 1)
-    if neighbourhood == 2:
-        weights = torch.stack([1 - offset, offset], dim=-1)
-    else:
-        weights = cubic_weights(offset)
-    return AxisProjection(base.clamp(0, n_in - 1).to(device), neighbours.to(device),
-                          offset.to(device=device, dtype=dtype), weights.to(device=device, dtype=dtype))
-
-
-def distance_map(rows: AxisProjection, cols: AxisProjection) -> torch.Tensor:
-    """The relative-distance map: the classic weight of every neighbour, one channel each.
-
-    Shape:
-        Output: ``(K, h, w)`` with ``K = n²``; channel ``a · n + b`` is row tap ``a`` times
-        column tap ``b``.
-    """
-    n = rows.weights.shape[1]
-    grid = rows.weights.T[:, None, :, None] * cols.weights.T[None, :, None, :]   # (n, n, h, w)
-    return grid.reshape(n * n, rows.weights.shape[0], cols.weights.shape[0])
 
 
 class DownsizeNet(nn.Module):
@@ -132,6 +68,8 @@ class DownsizeNet(nn.Module):
         init: ``"near-bilinear"`` starts the 1×1 convolution on the distance channels with a
             small random share of texture, so the untrained network mixes within about 0.13 of
             the bilinear weights; ``"random"`` is PyTorch's default initialisation.
+        generator: draws the initial weights (reproducible without touching the global seed);
+            None uses PyTorch's global random state, like any new module.
 
     Shape:
         Input: ``(B, in_channels, H, W)`` float. Output: ``(B, in_channels, h, w)``.
@@ -139,7 +77,8 @@ class DownsizeNet(nn.Module):
 
     def __init__(self, layers: int = 2, channels: int = 16, neighbourhood: int = 2,
                  activation: Activation = "sigmoid", in_channels: int = 3,
-                 init: Literal["near-bilinear", "random"] = "near-bilinear") -> None:
+                 init: Literal["near-bilinear", "random"] = "near-bilinear",
+                 generator: torch.Generator | None = None) -> None:
         super().__init__()
         if not (isinstance(layers, int) and 1 <= layers <= 4):
             raise InvalidParameterError(f"DownsizeNet takes 1 to 4 convolution layers, got {layers}.")
@@ -156,9 +95,14 @@ class DownsizeNet(nn.Module):
         self.neighbourhood = neighbourhood
         self.activation = activation
         self.in_channels = in_channels
+        # With a generator the layers are built on the meta device (drawing nothing from the global
+        # random state), then given memory and drawn from the generator.
+        where = {"device": "meta"} if generator is not None else {}
         self.features = nn.ModuleList(
-            nn.Conv2d(in_channels if i == 0 else channels, channels, 3, padding=1) for i in range(layers))
-        self.head = nn.Conv2d(channels + self.taps, self.taps, 1)
+            nn.Conv2d(in_channels if i == 0 else channels, channels, 3, padding=1, **where) for i in range(layers))
+        self.head = nn.Conv2d(channels + self.taps, self.taps, 1, **where)
+        if generator is not None:
+            init_parameters(self.to_empty(device="cpu"), generator)
         if init == "near-bilinear":
             with torch.no_grad():
                 self.head.weight.mul_(0.1)
@@ -185,7 +129,7 @@ class DownsizeNet(nn.Module):
 
     @classmethod
     def as_bilinear(cls, layers: int = 2, channels: int = 16, in_channels: int = 3, *,
-                    device: torch.device | str | None = None) -> "DownsizeNet":
+                    device: torch.device | str | None = None) -> DownsizeNet:
         """The paper's special case: the distance map holds the bilinear weights, the 1×1
         convolution copies channel ``C + k`` to coefficient ``k``, and there is no sigmoid — so the
         output is ``F.interpolate(x, size, mode="bilinear", align_corners=False)``.
@@ -203,7 +147,7 @@ class DownsizeNet(nn.Module):
 
     @classmethod
     def as_bicubic(cls, layers: int = 2, channels: int = 16, in_channels: int = 3, *,
-                   device: torch.device | str | None = None) -> "DownsizeNet":
+                   device: torch.device | str | None = None) -> DownsizeNet:
         """The 4×4 special case: equals ``F.interpolate(..., mode="bicubic", align_corners=False)``.
 
         Keys' weights are negative near the outer taps, so these coefficients are not all ≥ 0.
@@ -211,10 +155,8 @@ class DownsizeNet(nn.Module):
         return cls._special_case(4, layers, channels, in_channels).to(device)
 
     @classmethod
-    def _special_case(cls, neighbourhood: int, layers: int, channels: int, in_channels: int) -> "DownsizeNet":
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(0)
-            net = cls(layers, channels, neighbourhood, "none", in_channels, init="random")
+    def _special_case(cls, neighbourhood: int, layers: int, channels: int, in_channels: int) -> DownsizeNet:
+        net = cls(layers, channels, neighbourhood, "none", in_channels, init="random", generator=seeded(0))
         with torch.no_grad():
             net.head.weight.zero_()
             net._select_distance(1.0, 0.0)
@@ -347,36 +289,6 @@ class DownsizeNet(nn.Module):
     def extra_repr(self) -> str:
         return (f"layers={self.layers}, channels={self.channels}, neighbourhood={self.neighbourhood}, "
                 f"activation={self.activation!r}, K={self.taps}")
-
-
-def gather_pixels(pixels: torch.Tensor, flat_index: torch.Tensor) -> torch.Tensor:
-    """Pixel vectors at flat positions ``row · W + column`` of every image in the batch.
-
-    Shape:
-        Input: ``pixels (B, H, W, C)``, ``flat_index (M,)``. Output: ``(B, M, C)``.
-    """
-    batch, height, width, channels = pixels.shape
-    table = pixels.reshape(batch * height * width, channels)
-    if batch > 1:
-        flat_index = (torch.arange(batch, device=flat_index.device)[:, None] * (height * width)
-                      + flat_index[None, :]).reshape(-1)
-    # A row lookup (embedding) is PyTorch's fastest gather of whole vectors on the CPU.
-    return F.embedding(flat_index, table).view(batch, -1, channels)
-
-
-def gather_and_mix(pixels: torch.Tensor, coefficients: torch.Tensor, rows: AxisProjection,
-                   cols: AxisProjection) -> torch.Tensor:
-    """The coefficient-weighted sum of each output pixel's neighbours.
-
-    Shape:
-        Input: ``pixels (B, H, W, C)``, ``coefficients (B, h, w, K)``. Output: ``(B, h, w, C)``.
-    """
-    batch, height, width, channels = pixels.shape
-    n = rows.neighbours.shape[1]
-    flat = rows.neighbours[:, None, :, None] * width + cols.neighbours[None, :, None, :]   # (h, w, n, n)
-    h, w = flat.shape[:2]
-    neighbours = gather_pixels(pixels, flat.reshape(-1)).view(batch, h, w, n * n, channels)
-    return (coefficients.unsqueeze(-1) * neighbours).sum(dim=3)
 
 
 def _checked_size(size) -> tuple[int, int]:

@@ -25,6 +25,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 
+from core.downsizenet.seeding import init_parameters
 from core.errors import InvalidParameterError, ScaleScopeError
 from core.images import ACCEPTED_EXTENSIONS, load_image
 
@@ -128,7 +129,7 @@ class FolderTask:
         return self.test_images, self.test_labels
 
     @classmethod
-    def from_folder(cls, root: str | os.PathLike, size: int = 128) -> "FolderTask":
+    def from_folder(cls, root: str | os.PathLike, size: int = 128) -> FolderTask:
         """Read ``root/<class>/<image>`` for every accepted image file, sorted by name."""
         root = Path(root)
         if not root.is_dir():
@@ -177,15 +178,19 @@ def _square(image: np.ndarray, size: int) -> np.ndarray:
     return cv2.resize(crop, (size, size), interpolation=interpolation)
 
 
-def build_classifier(classes: int, in_channels: int = 3, width: int = 16) -> nn.Module:
+def build_classifier(classes: int, in_channels: int = 3, width: int = 16, *,
+                     generator: torch.Generator | None = None) -> nn.Module:
     """The downstream CNN: three 3×3 convolutions (the second with stride 2), global average
     pooling and a linear layer. It accepts any input size, so every downsizer feeds it alike.
+    ``generator`` draws the initial weights (None: PyTorch's global random state).
 
     Shape:
         Input: ``(B, in_channels, h, w)``. Output: ``(B, classes)`` logits.
     """
-    return nn.Sequential(
-        nn.Conv2d(in_channels, width, 3, padding=1), nn.ReLU(),
-        nn.Conv2d(width, 2 * width, 3, padding=1, stride=2), nn.ReLU(),
-        nn.Conv2d(2 * width, 2 * width, 3, padding=1), nn.ReLU(),
-        nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(2 * width, classes))
+    where = {"device": "meta"} if generator is not None else {}     # meta: nothing drawn from the global state
+    net = nn.Sequential(
+        nn.Conv2d(in_channels, width, 3, padding=1, **where), nn.ReLU(),
+        nn.Conv2d(width, 2 * width, 3, padding=1, stride=2, **where), nn.ReLU(),
+        nn.Conv2d(2 * width, 2 * width, 3, padding=1, **where), nn.ReLU(),
+        nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(2 * width, classes, **where))
+    return init_parameters(net.to_empty(device="cpu"), generator) if generator is not None else net

@@ -1,4 +1,4 @@
-"""Train a downsizer end-to-end with a downstream classifier, and compare it with fixed resizes.
+"""The training command line: ``python -m core.downsizenet.train``.
 
 The downsizer's only teacher is the classifier's loss, as in the paper: gradients flow from the
 cross-entropy through the classifier into the interpolation coefficients. The fixed methods
@@ -20,331 +20,26 @@ NCCL on GPUs).
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import sys
-import time
-from dataclasses import dataclass, field, replace
-from typing import Callable, Protocol
+from dataclasses import replace
 
-import numpy as np
 import torch
 import torch.distributed as dist
-import torch.nn as nn
-import torch.nn.functional as F
 
-from core.device import device as default_device
-from core.downsizenet.model import ACTIVATIONS, DownsizeNet, output_size
-from core.downsizenet.tasks import FolderTask, TextureTask, build_classifier
+from core.downsizenet.compare import compare
+from core.downsizenet.tasks import FolderTask, TextureTask
+from core.downsizenet.training import (
+    DEFAULT_METHODS,
+    LEARNED,
+    METHODS,
+    TrainConfig,
+    TrainingProgress,
+    rank_and_world,
+    train,
+)
 from core.downsizenet.weights import save_weights_file
 from core.errors import InvalidParameterError
-
-LEARNED = "downsizenet"
-
-
-def _torch_resize(mode: str, antialias: bool = False):
-    def resize(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
-        return F.interpolate(x, size, mode=mode, align_corners=False, antialias=antialias)
-    return resize
-
-
-FIXED_METHODS: dict[str, Callable[[torch.Tensor, tuple[int, int]], torch.Tensor]] = {
-    "bilinear": _torch_resize("bilinear"),
-    "bicubic": _torch_resize("bicubic"),
-    "area": lambda x, size: F.adaptive_avg_pool2d(x, size),     # F.interpolate(mode="area")
-    "bilinear-antialias": _torch_resize("bilinear", antialias=True),
-    "nearest": lambda x, size: F.interpolate(x, size, mode="nearest-exact"),
-}
-METHODS = (LEARNED, *FIXED_METHODS)
-DEFAULT_METHODS = (LEARNED, "bilinear", "bicubic", "area", "nearest")
-
-
-class Task(Protocol):
-    name: str
-
-    @property
-    def classes(self) -> tuple[str, ...]: ...
-
-    @property
-    def image_size(self) -> tuple[int, int]: ...
-
-    def draw(self, generator: torch.Generator, count: int) -> tuple[torch.Tensor, torch.Tensor]: ...
-
-    def test_set(self) -> tuple[torch.Tensor, torch.Tensor]: ...
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """One training run.
-
-    Attributes:
-        method: ``"downsizenet"`` or a key of :data:`FIXED_METHODS`.
-        scale: output side ÷ input side (0.3 in the paper's experiments).
-        steps: optimiser steps; batch: images per step (over all processes together).
-        lr: Adam's learning rate, shared by the classifier and the downsizer.
-        seed: fixes the classifier's and downsizer's initial weights and the training data.
-        layers, neighbourhood, activation: the DownsizeNet's architecture.
-        eval_every: steps between two accuracy points of the live curve.
-        validation: images of the test set used for the live curve (the final score uses all).
-        threads: CPU threads while training (None leaves PyTorch's setting). Batches this small
-            gain nothing from a second thread and lose up to 10x when another process shares
-            the cores, so one is the default.
-    """
-
-    method: str = LEARNED
-    scale: float = 0.3
-    steps: int = 300
-    batch: int = 32
-    lr: float = 3e-3
-    seed: int = 0
-    layers: int = 2
-    neighbourhood: int = 2
-    activation: str = "sigmoid"
-    eval_every: int = 25
-    validation: int = 250
-    threads: int | None = 1
-
-    def check(self) -> None:
-        if self.method not in METHODS:
-            raise ValueError(f"Unknown method {self.method!r}; choose one of {', '.join(METHODS)}.")
-        if self.activation not in ACTIVATIONS:
-            raise ValueError(f"Unknown activation {self.activation!r}; choose one of {', '.join(ACTIVATIONS)}.")
-        if not (math.isfinite(self.scale) and 0.02 <= self.scale <= 4):
-            raise InvalidParameterError(f"The scale must be between 0.02 and 4, got {self.scale}.")
-        if self.steps < 1 or self.batch < 1 or self.eval_every < 1 or self.validation < 1:
-            raise InvalidParameterError(
-                f"steps, batch, eval_every and validation must be at least 1, got {self.steps}, "
-                f"{self.batch}, {self.eval_every} and {self.validation}.")
-        if not (math.isfinite(self.lr) and self.lr > 0):
-            raise InvalidParameterError(f"The learning rate must be a positive number, got {self.lr}.")
-
-
-class Pipeline(nn.Module):
-    """Downsizer then classifier: ``(B, 3, H, W)`` → ``(B, classes)`` logits."""
-
-    def __init__(self, method: str, size: tuple[int, int], classifier: nn.Module,
-                 downsizer: DownsizeNet | None) -> None:
-        super().__init__()
-        self.method, self.size = method, size
-        self.classifier = classifier
-        self.downsizer = downsizer
-
-    def downsize(self, x: torch.Tensor) -> torch.Tensor:
-        if self.downsizer is not None:
-            return self.downsizer(x, self.size)
-        return FIXED_METHODS[self.method](x, self.size)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.classifier(self.downsize(x))
-
-
-@dataclass(frozen=True)
-class TrainingProgress:
-    """What a training run reports after each step (the lists grow as it goes)."""
-
-    step: int
-    steps: int
-    loss: float
-    loss_steps: list[int]
-    losses: list[float]
-    accuracy_steps: list[int]
-    accuracies: list[float]
-    downsizer: DownsizeNet | None
-
-
-@dataclass(frozen=True)
-class TrainingRun:
-    """A finished (or stopped) run.
-
-    Attributes:
-        loss_steps, losses: the training loss after every step.
-        accuracy_steps, accuracies: accuracy on ``validation`` test images every ``eval_every`` steps.
-        test_accuracy: accuracy on the whole test set at the end.
-        downsizer: the trained DownsizeNet on the CPU in eval mode (None for a fixed method).
-        classifier: the trained classifier on the CPU in eval mode.
-        size: the ``(h, w)`` the classifier saw.
-        seconds: wall time of the training loop.
-        stopped: True when the callback stopped the run early.
-    """
-
-    config: TrainConfig
-    loss_steps: np.ndarray
-    losses: np.ndarray
-    accuracy_steps: np.ndarray
-    accuracies: np.ndarray
-    test_accuracy: float
-    downsizer: DownsizeNet | None
-    classifier: nn.Module
-    size: tuple[int, int]
-    seconds: float
-    stopped: bool
-
-
-def _world() -> tuple[int, int]:
-    if dist.is_available() and dist.is_initialized():
-        return dist.get_rank(), dist.get_world_size()
-    return 0, 1
-
-
-def accuracy(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, device: torch.device,
-             batch: int = 500) -> float:
-    """Fraction of ``images`` classified as ``labels``."""
-    was_training = model.training
-    model.eval()
-    correct = 0
-    with torch.no_grad():
-        for start in range(0, len(labels), batch):
-            logits = model(images[start:start + batch].to(device))
-            correct += int((logits.argmax(1).cpu() == labels[start:start + batch]).sum())
-    model.train(was_training)
-    return correct / max(1, len(labels))
-
-
-def train(task: Task, config: TrainConfig = TrainConfig(), *,
-          on_step: Callable[[TrainingProgress], bool | None] | None = None,
-          device: torch.device | str | None = None) -> TrainingRun:
-    """Train ``config.method``'s downsizer (if it learns) and a fresh classifier together.
-
-    ``on_step(progress)`` is called after every step; returning False stops the run, which
-    then reports what it learned so far. Under ``torch.distributed`` the model is wrapped in
-    DDP and each process trains on its slice of every batch.
-    """
-    config.check()
-    previous_threads = torch.get_num_threads()
-    if config.threads:
-        torch.set_num_threads(config.threads)
-    try:
-        return _train(task, config, on_step, device)
-    finally:
-        torch.set_num_threads(previous_threads)
-
-
-def _train(task, config, on_step, device) -> TrainingRun:
-    rank, world = _world()
-    if config.batch % world:
-        raise InvalidParameterError(
-            f"The batch of {config.batch} images does not split evenly over {world} processes.")
-    device = torch.device(device) if device is not None else default_device()
-    size = output_size(*task.image_size, config.scale)
-    torch.manual_seed(config.seed)
-    classifier = build_classifier(len(task.classes))          # first, so every method starts alike
-    downsizer = (DownsizeNet(config.layers, 16, config.neighbourhood, config.activation)
-                 if config.method == LEARNED else None)
-    model = Pipeline(config.method, size, classifier, downsizer).to(device)
-    trained = model
-    if world > 1:
-        device_ids = [device.index] if device.type == "cuda" else None
-        trained = nn.parallel.DistributedDataParallel(model, device_ids=device_ids)
-    optimiser = torch.optim.Adam(model.parameters(), lr=config.lr)
-    generator = torch.Generator().manual_seed(config.seed)
-    test_images, test_labels = task.test_set()
-    validation = (test_images[:config.validation], test_labels[:config.validation])
-    loss_steps, losses, accuracy_steps, accuracies = [], [], [], []
-    stopped = False
-    model.train()
-    start = time.perf_counter()
-    for step in range(1, config.steps + 1):
-        images, labels = task.draw(generator, config.batch)
-        images, labels = images[rank::world].to(device), labels[rank::world].to(device)
-        loss = F.cross_entropy(trained(images), labels)
-        optimiser.zero_grad(set_to_none=True)
-        loss.backward()
-        optimiser.step()
-        loss_steps.append(step)
-        losses.append(float(loss.detach()))
-        if step % config.eval_every == 0 or step == config.steps:
-            accuracy_steps.append(step)
-            accuracies.append(accuracy(model, *validation, device))
-        if on_step is not None and on_step(TrainingProgress(
-                step, config.steps, losses[-1], loss_steps, losses, accuracy_steps, accuracies,
-                downsizer)) is False:
-            stopped = True
-            break
-    seconds = time.perf_counter() - start
-    final = accuracy(model, test_images, test_labels, device)
-    model.eval().cpu()
-    return TrainingRun(config, np.array(loss_steps), np.array(losses), np.array(accuracy_steps),
-                       np.array(accuracies), final, downsizer, classifier, size, seconds, stopped)
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """Test accuracy of every method with every seed, same classifier and budget.
-
-    Attributes:
-        accuracy: ``(len(methods), len(seeds))``; NaN where a stopped comparison did not get to.
-        seconds: training time of each run, same shape.
-        runs: the DownsizeNet runs by seed (for their weights and curves).
-    """
-
-    methods: tuple[str, ...]
-    seeds: tuple[int, ...]
-    config: TrainConfig
-    accuracy: np.ndarray
-    seconds: np.ndarray
-    runs: dict[int, TrainingRun] = field(default_factory=dict)
-
-    def mean(self) -> np.ndarray:
-        return np.array([np.nanmean(row) if np.isfinite(row).any() else np.nan for row in self.accuracy])
-
-    def spread(self) -> np.ndarray:
-        """Sample standard deviation over the seeds (n − 1 in the denominator)."""
-        return np.array([np.nanstd(row, ddof=1) if np.isfinite(row).sum() > 1 else np.nan
-                         for row in self.accuracy])
-
-    def table(self) -> list[dict[str, object]]:
-        """One row per method: mean, spread, each seed's accuracy and the mean training time."""
-        rows = []
-        for i, method in enumerate(self.methods):
-            row = {"method": method, "mean accuracy": self.mean()[i], "std over seeds": self.spread()[i]}
-            row.update({f"seed {s}": self.accuracy[i, j] for j, s in enumerate(self.seeds)})
-            timed = self.seconds[i][np.isfinite(self.seconds[i])]
-            row["seconds per run"] = float(timed.mean()) if timed.size else np.nan
-            rows.append(row)
-        return rows
-
-    def markdown(self) -> str:
-        lines = [f"| method | accuracy (mean ± std over seeds {list(self.seeds)}) | per seed | s per run |",
-                 "|---|---:|---|---:|"]
-        for row in self.table():
-            seeds = ", ".join(f"{row[f'seed {s}']:.3f}" for s in self.seeds)
-            lines.append(f"| {row['method']} | {row['mean accuracy']:.3f} ± {row['std over seeds']:.3f} | "
-                         f"{seeds} | {row['seconds per run']:.1f} |")
-        return "\n".join(lines)
-
-
-def compare(task: Task, methods: tuple[str, ...] = DEFAULT_METHODS, seeds: tuple[int, ...] = (0, 1, 2),
-            config: TrainConfig = TrainConfig(), *,
-            on_progress: Callable[[float, str], bool | None] | None = None,
-            device: torch.device | str | None = None) -> Comparison:
-    """Train every method once per seed with the same classifier, data and budget; test each.
-
-    ``on_progress(fraction, message)`` is called every ``eval_every`` steps; returning False
-    stops the comparison (runs not reached stay NaN).
-    """
-    if not methods or not seeds:
-        raise InvalidParameterError("Pick at least one method and one seed.")
-    for method in methods:
-        if method not in METHODS:
-            raise ValueError(f"Unknown method {method!r}; choose one of {', '.join(METHODS)}.")
-    accuracy_table = np.full((len(methods), len(seeds)), np.nan)
-    seconds = np.full_like(accuracy_table, np.nan)
-    runs: dict[int, TrainingRun] = {}
-    jobs = [(j, seed, i, method) for j, seed in enumerate(seeds) for i, method in enumerate(methods)]
-    for number, (j, seed, i, method) in enumerate(jobs):
-        def report(progress: TrainingProgress, number=number, method=method, seed=seed):
-            if on_progress is None or (progress.step % config.eval_every and progress.step != progress.steps):
-                return True
-            return on_progress((number + progress.step / progress.steps) / len(jobs),
-                               f"{method} · seed {seed} · step {progress.step}/{progress.steps} · "
-                               f"loss {progress.loss:.3f}")
-        run = train(task, replace(config, method=method, seed=seed), on_step=report, device=device)
-        if run.stopped:
-            break
-        accuracy_table[i, j], seconds[i, j] = run.test_accuracy, run.seconds
-        if method == LEARNED:
-            runs[seed] = run
-    return Comparison(tuple(methods), tuple(seeds), config, accuracy_table, seconds, runs)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -387,8 +82,11 @@ def _device(choice: str) -> torch.device:
     return torch.device("cuda", int(os.environ.get("LOCAL_RANK", 0)))
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, set_threads: bool = False) -> int:
+    """Run the command; ``set_threads`` (only when run as a program) applies ``--threads``."""
     args = _parser().parse_args(argv)
+    if set_threads:
+        torch.set_num_threads(args.threads)
     methods = list(dict.fromkeys(m for name in args.methods
                                  for m in (DEFAULT_METHODS if name == "all" else (name,))))
     try:
@@ -401,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         if device.type == "cuda":
             torch.cuda.set_device(device)
         dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
-    rank, world = _world()
+    rank, world = rank_and_world()
 
     def say(text: str) -> None:
         if rank == 0:
@@ -416,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
             task = TextureTask(size=args.size or 50)
         config = TrainConfig(scale=args.scale, steps=args.steps, batch=args.batch, lr=args.lr,
                              layers=args.layers, neighbourhood=args.neighbourhood,
-                             activation=args.activation, eval_every=args.eval_every, threads=args.threads)
+                             activation=args.activation, eval_every=args.eval_every)
         say(f"# {task.name}: {len(task.classes)} classes, {task.image_size[0]}×{task.image_size[1]} → "
             f"{config.scale}× · {args.steps} steps of {args.batch} · {world} process(es) on {device}")
         if len(methods) == 1 and len(args.seeds) == 1:
@@ -450,4 +148,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(set_threads=True))

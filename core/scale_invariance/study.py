@@ -1,140 +1,51 @@
 """Learned scale invariance: a tiny CNN trained at one scale, tested from 0.25× to 4×.
 
 The task: tell four filled shapes apart (square, disc, triangle, cross) drawn at a random place
-in a 64×64 canvas. Training sees one size (12 px, scale 1) unless zoom augmentation is on; testing
-sweeps the size. The variants isolate where scale invariance comes from:
+in a 64×64 canvas (:mod:`core.scale_invariance.shapes`). Training sees one size (12 px, scale 1)
+unless zoom augmentation is on; testing sweeps the size. The variants
+(:mod:`core.scale_invariance.networks`) isolate where scale invariance comes from; two more reuse
+the global-max network:
 
-* ``no-pooling``   convolutions at full resolution, then a dense layer over every position;
-* ``max-pooling``  three conv + 2×2 max-pool stages, then a dense layer over the 8×8 map;
-* ``global-max``   the same stages, then the maximum over all positions (any input size works);
-* ``spp``          the same stages, then spatial pyramid pooling (4×4, 2×2, 1×1 max) — He et al.;
-* ``zoom-augmentation``  ``global-max`` trained on sizes drawn from 0.5× to 2×;
-* ``input-pyramid``  ``global-max`` evaluated on the image at ½, 1 and 2× and the class
-  probabilities averaged — the multi-scale input of "Attention to Scale" (Chen et al. 2016).
+* ``zoom-augmentation``  trained on sizes drawn from 0.5× to 2×;
+* ``input-pyramid``  evaluated on the image at ½, 1 and 2× and the class probabilities averaged —
+  the multi-scale input of "Attention to Scale" (Chen et al. 2016).
+
+``python -m core.scale_invariance.study --out assets/scale_study/`` runs the full default study
+and ships its results (:mod:`core.scale_invariance.shipped`).
 """
 
 from __future__ import annotations
 
-import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Callable
 
-import cv2
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from core.downsizenet import seeded_generator
 from core.errors import InvalidParameterError
+from core.scale_invariance.networks import VARIANTS, GlobalMax, SpatialPyramidMax, build_model
+from core.scale_invariance.shapes import BASE_SIZE, CANVAS, SHAPES, draw_shape, make_dataset, training_set
 
-SHAPES = ("square", "disc", "triangle", "cross")
-CANVAS = 64
-BASE_SIZE = 12
+__all__ = ["BASE_SIZE", "CANVAS", "SHAPES", "TEST_SCALES", "VARIANTS", "GlobalMax", "ScaleStudy",
+           "SpatialPyramidMax", "build_model", "draw_shape", "make_dataset", "predict", "run_study",
+           "train_model"]
+
 TEST_SCALES = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0)
-VARIANTS = ("no-pooling", "max-pooling", "global-max", "spp", "zoom-augmentation", "input-pyramid")
 ZOOM_RANGE = (0.5, 2.0)
 PYRAMID_SCALES = (0.5, 1.0, 2.0)
-
-
-def draw_shape(kind: str, size: float, rng: np.random.Generator, canvas: int = CANVAS) -> np.ndarray:
-    """One shape of width ``size`` pixels at a random place, brightness 0.6–1 on faint noise.
-
-    Shape:
-        Output: ``(canvas, canvas)`` float32 in [0, 1].
-    """
-    supersample = 2   # anti-aliased edges at a quarter of the cost of 4×
-    big = canvas * supersample
-    image = np.zeros((big, big), np.float32)
-    half = max(1.0, size * supersample / 2)
-    margin = half + supersample
-    cx, cy = rng.uniform(margin, big - margin, size=2) if big - 2 * margin > 0 else (big / 2, big / 2)
-    value = float(rng.uniform(0.6, 1.0))
-    if kind == "square":
-        cv2.rectangle(image, (int(cx - half), int(cy - half)), (int(cx + half), int(cy + half)), value, -1)
-    elif kind == "disc":
-        cv2.circle(image, (int(cx), int(cy)), int(half), value, -1)
-    elif kind == "triangle":
-        points = np.array([[cx, cy - half], [cx - half, cy + half], [cx + half, cy + half]], np.int32)
-        cv2.fillPoly(image, [points], value)
-    elif kind == "cross":
-        bar = max(1, int(half / 3))
-        cv2.rectangle(image, (int(cx - half), int(cy - bar)), (int(cx + half), int(cy + bar)), value, -1)
-        cv2.rectangle(image, (int(cx - bar), int(cy - half)), (int(cx + bar), int(cy + half)), value, -1)
-    else:
-        raise ValueError(f"Unknown shape {kind!r}; choose one of {', '.join(SHAPES)}.")
-    small = cv2.resize(image, (canvas, canvas), interpolation=cv2.INTER_AREA)
-    return np.clip(small + rng.normal(0, 0.03, small.shape).astype(np.float32), 0, 1)
-
-
-def make_dataset(count: int, scales: tuple[float, float] | float, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """``count`` labelled shapes; ``scales`` is one scale or a (low, high) range drawn log-uniformly.
-
-    Shape:
-        Output: images ``(count, 1, 64, 64)`` float32 and labels ``(count,)`` int64.
-    """
-    rng = np.random.default_rng(seed)
-    labels = rng.integers(0, len(SHAPES), count)
-    if isinstance(scales, tuple):
-        chosen = np.exp(rng.uniform(math.log(scales[0]), math.log(scales[1]), count))
-    else:
-        chosen = np.full(count, float(scales))
-    images = np.stack([draw_shape(SHAPES[k], BASE_SIZE * s, rng) for k, s in zip(labels, chosen)])
-    return torch.from_numpy(images)[:, None], torch.from_numpy(labels).long()
-
-
-@lru_cache(maxsize=8)
-def _training_set(count: int, scales: tuple[float, float] | float, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
-    # Variants trained with the same seed and scales see the same images (and drawing is not free).
-    return make_dataset(count, scales, seed)
-
-
-class SpatialPyramidMax(nn.Module):
-    """He et al.'s SPP head with adaptive max pooling: ``(B, C, H, W)`` → ``(B, C · 21)``."""
-
-    def __init__(self, bins: tuple[int, ...] = (4, 2, 1)) -> None:
-        super().__init__()
-        self.bins = bins
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.cat([F.adaptive_max_pool2d(x, b).flatten(1) for b in self.bins], dim=1)
-
-
-class GlobalMax(nn.Module):
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x.amax(dim=(2, 3))
-
-
-def build_model(variant: str, width: int = 8) -> nn.Module:
-    """The network for one variant (``input-pyramid`` shares ``global-max``'s network)."""
-    if variant not in VARIANTS:
-        raise ValueError(f"Unknown variant {variant!r}; choose one of {', '.join(VARIANTS)}.")
-    classes = len(SHAPES)
-    if variant == "no-pooling":
-        return nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.Conv2d(8, 4, 3, padding=1), nn.ReLU(),
-                             nn.Flatten(), nn.Linear(4 * CANVAS * CANVAS, classes))
-    stages = nn.Sequential(
-        nn.Conv2d(1, width, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(width, width, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Conv2d(width, width, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2))
-    if variant == "max-pooling":
-        head = nn.Sequential(nn.Flatten(), nn.Linear(width * (CANVAS // 8) ** 2, classes))
-    elif variant in ("global-max", "input-pyramid", "zoom-augmentation"):
-        head = nn.Sequential(GlobalMax(), nn.Linear(width, classes))
-    else:
-        head = nn.Sequential(SpatialPyramidMax(), nn.Linear(width * 21, classes))
-    return nn.Sequential(stages, head)
 
 
 def train_model(variant: str, seed: int, steps: int = 250, batch: int = 32,
                 on_step: Callable[[int, float], bool] | None = None) -> nn.Module:
     """Train one variant from seed ``seed``; ``on_step(step, loss)`` may return False to stop."""
-    torch.manual_seed(seed)
-    model = build_model(variant)
+    model = build_model(variant, generator=seeded_generator(seed))
     scales = ZOOM_RANGE if variant == "zoom-augmentation" else 1.0
-    images, labels = _training_set(min(steps * batch, 2048), scales, seed)
+    images, labels = training_set(min(steps * batch, 2048), scales, seed)
     optimiser = torch.optim.Adam(model.parameters(), lr=3e-3)
-    generator = torch.Generator().manual_seed(seed)
+    generator = seeded_generator(seed)
     model.train()
     for step in range(steps):
         index = torch.randint(0, len(labels), (batch,), generator=generator)

@@ -19,7 +19,9 @@ import core.downsizenet.model as model_module
 from core.downsizenet import DownsizeNet, output_size, project_axis
 from core.downsizenet.lesson import bilinear_check, coefficient_view, task_examples
 from core.downsizenet.tasks import FolderTask, TextureTask, build_classifier
-from core.downsizenet.train import TrainConfig, compare, main, train
+from core.downsizenet.compare import compare
+from core.downsizenet.train import main
+from core.downsizenet.training import TrainConfig, train
 from core.downsizenet.weights import load_weights, save_weights
 from core.errors import InvalidParameterError
 
@@ -299,6 +301,17 @@ def test_training_is_reproducible_and_can_be_stopped():
     np.testing.assert_array_equal(stopped.losses, a.losses[:4])
 
 
+def test_training_leaves_the_global_seed_and_thread_count_alone():
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    threads = torch.get_num_threads()
+    torch.manual_seed(123)
+    train(TextureTask(size=20, test_count=20), TrainConfig(steps=2, batch=4, eval_every=2, validation=8),
+          device="cpu")
+    assert torch.equal(torch.rand(3), expected)          # the global generator was not touched
+    assert torch.get_num_threads() == threads
+
+
 def test_the_comparison_gives_every_method_the_same_classifier_start():
     # With a learning rate of ~0 nothing moves: every method's classifier is then its
     # starting point, so equal starting weights mean equal parameters after "training".
@@ -365,9 +378,9 @@ def test_ddp_with_two_processes_ends_with_identical_weights(tmp_path):
     single = tmp_path / "single.safetensors"
     assert main([*arguments, "--out", str(single)]) == 0
     alone = load_file(str(single))
-    torch.manual_seed(0)                      # where training starts: classifier first, then the net
-    build_classifier(4)
-    start = DownsizeNet().state_dict()
+    weights = torch.Generator().manual_seed(0)     # where training starts: classifier first, then the net
+    build_classifier(4, generator=weights)
+    start = DownsizeNet(generator=weights).state_dict()
     assert all(not torch.allclose(rank0[n], start[n]) for n in rank0)     # it did train
     for name in rank0:
         torch.testing.assert_close(rank0[name], alone[name], atol=1e-5, rtol=1e-4, msg=name)
