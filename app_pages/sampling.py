@@ -18,8 +18,10 @@ from core.sampling.lesson import (
     upsample_image,
 )
 from ui import figures
+from ui.cache import cached
+from ui.text import literal
 from ui.sampling_figures import number_grids_figure, overlap_counts_figure, shift_change_figure, true_size_row_figure
-from ui.widgets import current_image, show_figure, url_int
+from ui.widgets import current_image, show_figure, url_choice, url_int
 
 DOWN_LABELS = {"strided-conv": "strided conv", "max-pool": "max pool", "avg-pool": "average pool",
                "blur-pool": "blur pool", "max-blur-pool": "max-blur pool"}
@@ -45,36 +47,6 @@ GRID_NOTES = {
                        "stamps overlap they add. Cells hit once, twice or four times alternate: "
                        "the checkerboard of section 3 in numbers.",
 }
-
-
-@st.cache_data(max_entries=256, show_spinner=False)
-def cached_sizes(n: int, k: int, s: int, p: int, d: int, output_padding: int):
-    return check_conv_size(n, k, s, p, d), check_conv_transpose_size(n, k, s, p, output_padding, d)
-
-
-@st.cache_data(max_entries=48, show_spinner=False)
-def cached_down(digest: str, method: str, factor: int, conv_kernel: str, _pixels):
-    return downsample_image(_pixels, method, factor, conv_kernel)
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def cached_up(digest: str, factor: int, _pixels):
-    return upsample_image(_pixels, factor)
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def cached_overlap(kernel: int, stride: int):
-    return overlap(kernel, stride)
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def cached_checkerboard(digest: str, kernel: int, stride: int, _pixels):
-    return checkerboard_images(_pixels, kernel, stride)
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def cached_grid(op: str):
-    return grid_example(op)
 
 
 def shape_text(image) -> str:
@@ -112,7 +84,8 @@ d = c5.slider("Dilation d", 1, 4, url_int("d", 1, 1, 4), key="calc_d")
 output_padding = c6.slider("Output padding", 0, 5, url_int("op", 1, 0, 5), key="calc_op",
                            help="Transposed convolution only: extra rows and columns on one side.")
 st.query_params.update(n=str(n), k=str(k), s=str(s), p=str(p), d=str(d), op=str(output_padding))
-conv, transposed = cached_sizes(int(n), k, s, p, d, output_padding)
+conv = cached(check_conv_size)(int(n), k, s, p, d)
+transposed = cached(check_conv_transpose_size)(int(n), k, s, p, output_padding, d)
 
 
 def show_size(check, formula: str, substituted: str, label: str, layer: str) -> None:
@@ -157,33 +130,36 @@ st.caption(
 st.header("2 · On your image: down, then up again")
 st.markdown(
     "Every layer below has fixed weights, so what you see is the operation itself, not something "
-    "learned. Each result is drawn at its true size — one pixel of the result is one pixel on the "
-    "screen's scale — so the shrinking and growing are visible as they are.")
+    "learned. Every row is drawn to one scale — a pixel of a result takes as much room as a pixel "
+    "of the original — so the shrinking and growing are visible as they are. (The row is then "
+    "fitted to the page, so one image pixel is usually less than one screen pixel.)")
 a, b = st.columns([1, 2])
-factor = a.slider("Factor (window and stride)", 2, 4, 2, key="factor",
+factor = a.slider("Factor (window and stride)", 2, 4, url_int("factor", 2, 2, 4), key="factor",
                   help="Pooling windows are factor × factor and factor pixels apart; the "
                        "convolution steps factor pixels.")
 conv_kernel = b.radio("Kernel of the strided convolution", list(FIXED_KERNELS), key="conv_kernel",
-                      format_func=KERNEL_LABELS.get, horizontal=True)
+                      format_func=KERNEL_LABELS.get, horizontal=True,
+                      index=list(FIXED_KERNELS).index(url_choice("kernel", "box", list(FIXED_KERNELS))))
 
 st.subheader("Downsampling")
 try:
     # Only the strided convolution has a kernel: the pools are cached once for all three.
-    down = {method: cached_down(image.digest, method, factor,
-                                conv_kernel if method == "strided-conv" else "box", image.pixels)
-            for method in DOWNSAMPLERS}
+    with st.spinner("Downsampling…"):
+        down = {method: cached(downsample_image)(image.pixels, method, factor,
+                                                 conv_kernel if method == "strided-conv" else "box")
+                for method in DOWNSAMPLERS}
 except ScaleScopeError as error:
-    st.error(str(error))
+    st.error(literal(error, limit=400))
     down = None
 if down is not None:
     shown = ["strided-conv", "max-pool", "avg-pool", "blur-pool"]
-    show_figure(lambda: true_size_row_figure(
+    show_figure(lambda: cached(true_size_row_figure)(
         [image.pixels] + [down[m].image for m in shown],
         [f"original<br>{shape_text(image.pixels)}"] +
         [f"{DOWN_LABELS[m]}<br>{shape_text(down[m].image)}" for m in shown],
         title=f"Downsampled by {factor}, each at its true size · strided conv kernel: "
               f"{KERNEL_LABELS[conv_kernel]}"),
-        "down-true-size", (image.digest, factor, conv_kernel))
+        "down-true-size")
     st.markdown(
         "**What to notice.** On an odd side the sizes differ by a pixel: pooling windows that do "
         "not fit are dropped (the formula floors), while the padded convolution and blur pooling "
@@ -193,13 +169,15 @@ if down is not None:
         "reads only every factor-th position.")
 
     st.subheader("Does a one-pixel shift change the result?")
-    show_figure(lambda: shift_change_figure([DOWN_LABELS[m] for m in DOWNSAMPLERS],
-                                            [down[m].shift_change for m in DOWNSAMPLERS]),
-                "shift-change", (image.digest, factor, conv_kernel))
+    show_figure(lambda: cached(shift_change_figure)([DOWN_LABELS[m] for m in DOWNSAMPLERS],
+                                                    [down[m].shift_change for m in DOWNSAMPLERS]),
+                "shift-change")
     st.caption(
         "Move the image by one pixel (right, down, diagonally) and downsample again: the bar is "
-        "the mean change of the output divided by how much the output varies at all (0 means "
-        "unchanged; about 1.1 means unrelated). Subsampling without a blur first aliases, so "
+        "the mean change of the output divided by its mean distance from its own average (0 means "
+        "unchanged). No single number means \"unrelated\": two independent outputs give √2 ≈ 1.41 "
+        "when their values are Gaussian and 4/3 when uniform, and a photo against its own pixels "
+        "shuffled gives between about 0.9 and 1.4. Compare the bars with each other. Subsampling without a blur first aliases, so "
         "max pooling jumps when the input moves; Zhang (2019) blurs with a binomial kernel "
         "before keeping every other pixel — blur pooling, and max-blur pooling as the drop-in "
         "replacement for max pooling.")
@@ -209,23 +187,24 @@ st.markdown(
     f"All four start from the max-pooled image ({factor}× smaller) and go back up by {factor}. "
     "Max-unpooling uses the positions max pooling saved, so it lands exactly on the original size.")
 try:
-    up = cached_up(image.digest, factor, image.pixels)
+    with st.spinner("Upsampling…"):
+        up = cached(upsample_image)(image.pixels, factor)
 except ScaleScopeError as error:
-    st.error(str(error))
+    st.error(literal(error, limit=400))
     up = None
 if up is not None:
-    show_figure(lambda: true_size_row_figure(
+    show_figure(lambda: cached(true_size_row_figure)(
         [up.source] + [up.images[m] for m in UPSAMPLERS],
         [f"max-pooled<br>{shape_text(up.source)}"] +
         [f"{UP_LABELS[m]}<br>{shape_text(up.images[m])}" for m in UPSAMPLERS],
         title=f"Upsampled by {factor}, each at its true size · transposed conv: bilinear "
               f"kernel, stride {factor}"),
-        "up-true-size", (image.digest, factor))
+        "up-true-size")
     close_names = ["original"] + list(UPSAMPLERS)
-    show_figure(lambda: figures.image_grid_figure(
+    show_figure(lambda: cached(figures.image_grid_figure)(
         [up.close_ups[m] for m in close_names],
         [UP_LABELS.get(m, m) for m in close_names], cols=5, match_axes=True),
-        "up-close", (image.digest, factor))
+        "up-close")
     st.caption(f"Up close: the same central {shape_text(up.close_ups['original'])} of the original "
                "and of each result. Zoom into one panel and the others follow.")
     st.markdown(
@@ -243,14 +222,14 @@ st.markdown(
     "apart, and adds the stamps where they overlap. The map counts the stamps each output pixel "
     "receives; inside the red frame the border plays no part.")
 a, b = st.columns(2)
-cb_kernel = a.slider("Kernel size k", 1, 8, 3, key="cb_kernel")
-cb_stride = b.slider("Stride s", 1, 4, 2, key="cb_stride")
-counts = cached_overlap(cb_kernel, cb_stride)
-show_figure(lambda: overlap_counts_figure(
+cb_kernel = a.slider("Kernel size k", 1, 8, url_int("cb_k", 3, 1, 8), key="cb_kernel")
+cb_stride = b.slider("Stride s", 1, 4, url_int("cb_s", 2, 1, 4), key="cb_stride")
+counts = cached(overlap)(cb_kernel, cb_stride)
+show_figure(lambda: cached(overlap_counts_figure)(
     counts.counts, counts.interior,
     title=f"{cb_kernel}×{cb_kernel} kernel, stride {cb_stride}: stamps per output pixel "
           f"({counts.input_side}×{counts.input_side} input of ones)"),
-    "overlap-counts", (cb_kernel, cb_stride))
+    "overlap-counts")
 a, b = st.columns([1, 3])
 a.metric("Stamps per interior pixel", ", ".join(map(str, counts.interior_counts)))
 if counts.even:
@@ -269,16 +248,16 @@ st.markdown(
     "its weights. Odena et al. (2016) avoid it altogether: **resize first** (nearest or "
     "bilinear), **then convolve** at stride 1, so every pixel is treated alike.")
 try:
-    board = cached_checkerboard(image.digest, cb_kernel, cb_stride, image.pixels)
+    board = cached(checkerboard_images)(image.pixels, cb_kernel, cb_stride)
 except ScaleScopeError as error:
-    st.error(str(error))
+    st.error(literal(error, limit=400))
     board = None
 if board is not None:
-    show_figure(lambda: figures.image_grid_figure(
+    show_figure(lambda: cached(figures.image_grid_figure)(
         [board.transposed, board.resized],
         [f"transposed conv, equal weights, k={cb_kernel}, s={cb_stride}: {shape_text(board.transposed)}",
          f"nearest ×{cb_stride} then {cb_kernel}×{cb_kernel} mean: {shape_text(board.resized)}"],
-        cols=2, match_axes=True), "checkerboard-images", (image.digest, cb_kernel, cb_stride))
+        cols=2, match_axes=True), "checkerboard-images")
     st.caption(f"The centre {shape_text(board.source)} of your image, upsampled both ways. The "
                "weights are equal, scaled so the most-stamped pixels keep their brightness: "
                "pixels that receive fewer stamps come out darker, in a grid.")
@@ -290,9 +269,12 @@ st.markdown(
     "Upsampling starts from the 2×2 max pool of the grid, as a decoder starts from an encoder's "
     "output.")
 grid_op = st.segmented_control("Operation", list(GRID_OPS), format_func=GRID_LABELS.get,
-                               default="max-unpool", key="grid_op") or "max-unpool"
-example = cached_grid(grid_op)
-show_figure(lambda: number_grids_figure([values for _, values in example.steps],
-                                        [label for label, _ in example.steps]),
-            "grid-view", (grid_op,))
+                               default=url_choice("grid", "max-unpool", list(GRID_OPS)),
+                               key="grid_op") or "max-unpool"
+st.query_params.update(factor=str(factor), kernel=conv_kernel, cb_k=str(cb_kernel), cb_s=str(cb_stride),
+                       grid=grid_op)
+example = cached(grid_example)(grid_op)
+show_figure(lambda: cached(number_grids_figure)([values for _, values in example.steps],
+                                                [label for label, _ in example.steps]),
+            "grid-view")
 st.caption(GRID_NOTES[grid_op])

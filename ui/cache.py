@@ -91,6 +91,8 @@ def fingerprint(value: Any) -> Any:
         return (type(value).__name__, value)
     if isinstance(value, bytes):
         return ("bytes", _digest_bytes(value))
+    if isinstance(value, (slice, range)):
+        return (type(value).__name__, value.start, value.stop, value.step)
     if isinstance(value, np.ndarray):
         return ("ndarray", value.dtype.str, value.shape, _array_digest(value))
     if isinstance(value, np.generic):

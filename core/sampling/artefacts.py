@@ -62,8 +62,9 @@ def shift_sensitivity(op: Callable[[torch.Tensor], torch.Tensor], x: torch.Tenso
     the output varies at all: ``mean |op(shifted) - op(x)| / mean |op(x) - mean(op(x))|``,
     averaged over ``shifts`` ``(dy, dx)``.
 
-    0 means the output does not notice the shift; about 1.1 is what two unrelated outputs with
-    the same statistics give. Both inputs are crops of ``x`` one row and column smaller, so no
+    0 means the output does not notice the shift. What two unrelated outputs give depends on
+    their distribution: ``√2`` for independent Gaussians, ``4/3`` for independent uniforms
+    (``E|X - Y| / E|X - μ|``), so compare operations with each other, not with a fixed number. Both inputs are crops of ``x`` one row and column smaller, so no
     border is wrapped around.
 
     Shape:

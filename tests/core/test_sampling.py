@@ -2,6 +2,7 @@
 hand-worked examples."""
 
 import itertools
+import math
 
 import numpy as np
 import pytest
@@ -440,3 +441,15 @@ def test_grid_examples_work_by_hand():
     assert len(GRID_OPS) == 8
     with pytest.raises(InvalidParameterError, match="max-pool"):
         grid_example("median")
+
+
+@pytest.mark.parametrize("draw, expected", [
+    (lambda shape, g: torch.randn(shape, generator=g), math.sqrt(2)),      # E|X-Y| / E|X-mu|, Gaussian
+    (lambda shape, g: torch.rand(shape, generator=g), 4 / 3),              # the same for uniforms
+], ids=["gaussian", "uniform"])
+def test_unrelated_outputs_give_the_analytic_ratio_of_their_distribution(draw, expected):
+    # An "operation" that ignores its input and draws fresh values: every output is unrelated to
+    # the last, so the ratio must be the analytic one — and it differs between distributions.
+    g = torch.Generator().manual_seed(0)
+    ratio = shift_sensitivity(lambda t: draw(t.shape, g), torch.zeros(1, 1, 301, 301))
+    assert ratio == pytest.approx(expected, rel=0.01)
