@@ -12,3 +12,10 @@ def _empty_caches():
     st.cache_resource.clear()
     clear_cache()
     yield
+
+
+def pytest_collection_modifyitems(items):
+    # Everything under tests/e2e drives a real browser: mark it, so -m "not e2e" is the fast loop.
+    for item in items:
+        if "tests/e2e/" in str(item.path).replace("\\", "/"):
+            item.add_marker(pytest.mark.e2e)

@@ -17,6 +17,7 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+SETTLE_MS = 30_000   # the longest a page may take to settle on a loaded 2-core machine
 
 
 def _free_port() -> int:
@@ -89,8 +90,11 @@ def browser():
         if os.environ.get("CI") == "true":
             pytest.fail(message)   # in CI a missing browser is a broken install, never a skip
         pytest.skip(message)
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # A loaded 2-core machine needs well over Playwright's default 5 s for a page to settle:
+    # every assertion waits up to SETTLE_MS unless it says otherwise.
+    expect.set_options(timeout=SETTLE_MS)
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield instance
@@ -101,11 +105,12 @@ def browser():
 def page(browser, server_url):
     context = browser.new_context(base_url=server_url, viewport={"width": 1400, "height": 1600})
     page = context.new_page()
+    page.set_default_timeout(SETTLE_MS)
     yield page
     context.close()
 
 
-def wait_idle(page, timeout: int = 60_000) -> None:
+def wait_idle(page, timeout: int = 2 * SETTLE_MS) -> None:
     """Wait until the script has finished its run and the status widget has gone."""
     page.wait_for_selector(IDLE, timeout=timeout)
     page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=timeout)
