@@ -1,19 +1,25 @@
-"""The downsizing lab: every library's resize under one registry."""
+"""The downsizing lab: every library's resize under one registry, and the tools built on it:
+:func:`identify` (which resize made this image?) and ``python -m core.resize.report``."""
 
+from core.resize.backends import ResizeMethod, Size, pyramid_levels
+from core.resize.fingerprint import Identification, identify, identify_report
 from core.resize.methods import (
-    WEIGHTS_DIR,
-    Size,
-    ResizeMethod,
-    pyramid_levels,
-    trained_weights,
-    registry,
-    METHODS,
-    DEFAULT_METHODS,
+    ALL_METHODS,
     BILINEARS,
-    get_method,
-    resize,
+    DEFAULT_METHODS,
+    METHODS,
+    MODELS_DIR,
+    TRAINED,
     check_size,
+    get_method,
+    registry,
+    resize,
     scaled_size,
+    trained_key,
+    trained_weights,
 )
+from core.resize.variants import VARIANTS
 
-__all__ = ['WEIGHTS_DIR', 'Size', 'ResizeMethod', 'pyramid_levels', 'trained_weights', 'registry', 'METHODS', 'DEFAULT_METHODS', 'BILINEARS', 'get_method', 'resize', 'check_size', 'scaled_size']
+__all__ = ["ALL_METHODS", "BILINEARS", "DEFAULT_METHODS", "METHODS", "MODELS_DIR", "TRAINED", "VARIANTS",
+           "Identification", "ResizeMethod", "Size", "check_size", "get_method", "identify", "identify_report",
+           "pyramid_levels", "registry", "resize", "scaled_size", "trained_key", "trained_weights"]

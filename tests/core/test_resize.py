@@ -13,12 +13,34 @@ from PIL import Image
 
 from core.errors import InvalidParameterError
 from core.patterns import zone_plate
-from core.resize import (BILINEARS, DEFAULT_METHODS, METHODS, registry,
-                         resize, scaled_size, trained_weights)
-from core.resize.lesson import (agreement, aliasing_score, band_limited, evaluate,
-                                  fold_back_frequency, ideal_resize, psnr, reference_image,
-                                  same_name_agreement, signed_difference, ssim, timed_resize,
-                                  wipe, zone_plate_aliasing, zone_plate_size)
+from core.resize import (
+    BILINEARS,
+    DEFAULT_METHODS,
+    METHODS,
+    TRAINED,
+    registry,
+    resize,
+    scaled_size,
+    trained_key,
+    trained_weights,
+)
+from core.resize.lesson import (
+    agreement,
+    aliasing_score,
+    band_limited,
+    evaluate,
+    fold_back_frequency,
+    ideal_resize,
+    psnr,
+    reference_image,
+    same_name_agreement,
+    signed_difference,
+    ssim,
+    timed_resize,
+    wipe,
+    zone_plate_aliasing,
+    zone_plate_size,
+)
 
 HAS_DOWNSIZENET = importlib.util.find_spec("core.downsizenet") is not None
 NO_DOWNSIZENET = ("core/downsizenet is not in this checkout yet; the DownsizeNet tests cover the "
@@ -121,8 +143,9 @@ def test_every_method_has_a_label_library_and_convention_note():
         assert spec.label and spec.library in ("OpenCV", "Pillow", "PyTorch", "ScaleScope"), key
         assert ("centres" in spec.note or "top-left" in spec.note or "pooling" in spec.note), key
     assert set(DEFAULT_METHODS) <= set(METHODS) and set(BILINEARS) <= set(METHODS)
-    assert len(DEFAULT_METHODS) == 8
-    assert ("downsizenet-trained" in METHODS) == bool(trained_weights())
+    trained = [trained_key(p) for p in trained_weights()]
+    assert len(DEFAULT_METHODS) == 8 + len(trained) and set(trained) <= set(DEFAULT_METHODS)
+    assert {k for k in METHODS if k.startswith("downsizenet-") and k != "downsizenet-bilinear"} == set(trained)
 
 
 # ---------------------------------------------------------------------------------- libraries
@@ -203,22 +226,30 @@ def test_downsizenet_bilinear_is_torch_bilinear(size):
 
 
 def test_trained_downsizenet_is_listed_only_when_weights_exist(tmp_path):
-    assert "downsizenet-trained" not in registry([])
-    assert set(registry([])) == set(METHODS) - {"downsizenet-trained"}
+    assert not [k for k in registry([]) if k.startswith("downsizenet-") and k != "downsizenet-bilinear"]
+    assert set(registry([])) == set(METHODS) - set(TRAINED)
     if importlib.util.find_spec("core.downsizenet.weights") is None:
         pytest.skip(NO_DOWNSIZENET)
     from core.downsizenet import DownsizeNet
     from core.downsizenet.weights import save_weights_file
 
-    path = tmp_path / "bilinear.safetensors"
+    path = tmp_path / "downsizenet-stripes.safetensors"
     save_weights_file(DownsizeNet.as_bilinear(), path)      # weights of the bilinear special case
-    methods = registry([path])
-    assert "downsizenet-trained" in methods
+    (tmp_path / "downsizenet-broken.safetensors").write_bytes(b"not safetensors")
+    assert trained_weights(tmp_path) == sorted(tmp_path.glob("downsizenet-*.safetensors"))
+    methods = registry(trained_weights(tmp_path))
+    assert {"downsizenet-stripes", "downsizenet-broken"} <= set(methods)   # read lazily, not here
+    with pytest.raises(InvalidParameterError):
+        resize_with(methods, "downsizenet-broken")
     image = _photo_like()
     expected = _hwc_rounded(F.interpolate(_nchw(image).float(), size=(17, 25), mode="bilinear",
                                           align_corners=False))
-    out = methods["downsizenet-trained"].run(image, (17, 25))
+    out = methods["downsizenet-stripes"].run(image, (17, 25))
     assert out.shape == (17, 25, 3) and np.abs(out.astype(int) - expected.astype(int)).max() <= 1
+
+
+def resize_with(methods, key):
+    return methods[key].run(_photo_like(), (17, 25))
 
 
 # ---------------------------------------------------------------------------------- conventions
@@ -242,7 +273,7 @@ def test_convention_bilinear_samples_at_pixel_centres():
 
 def test_same_name_bilinears_differ_as_the_lesson_explains():
     result = same_name_agreement(_photo_like(120, 160), (36, 48))
-    gap = dict(zip(result.keys, result.max_difference))
+    gap = dict(zip(result.keys, result.max_difference, strict=True))
     index = {k: i for i, k in enumerate(result.keys)}
     assert gap["opencv-linear"][index["torch-bilinear"]] <= 2                 # same grid, rounding
     assert gap["pillow-bilinear"][index["torch-bilinear-antialias"]] <= 1     # same scheme
