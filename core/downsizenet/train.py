@@ -7,6 +7,7 @@ only difference between two runs with one seed is the downsizer.
 
 Command line (``--help`` lists every option)::
 
+    python -m core.downsizenet.train --task reconstruction --out assets/models/   # the shipped nets
     python -m core.downsizenet.train                          # DownsizeNet on the texture task
     python -m core.downsizenet.train --methods all --seeds 0 1 2
     python -m core.downsizenet.train --folder data/ --size 128 --out downsizenet.safetensors
@@ -49,6 +50,9 @@ def _parser() -> argparse.ArgumentParser:
         description="Train DownsizeNet end-to-end with a small classifier (synthetic oriented "
                     "textures, or a folder of labelled images) and compare it with fixed resizes. "
                     "Runs data-parallel under torchrun.")
+    parser.add_argument("--task", choices=["reconstruction", "texture"],
+                        help="train the shipped network of this task over seeds 0, 1, 2 and write "
+                             "downsizenet-<task>.safetensors and its .json card into --out (a folder)")
     parser.add_argument("--folder", help="a folder with one sub-folder of images per class "
                                          "(default: the synthetic texture task)")
     parser.add_argument("--size", type=int, default=None,
@@ -106,6 +110,11 @@ def main(argv: list[str] | None = None, *, set_threads: bool = False) -> int:
             print(text, flush=True)
 
     try:
+        if args.task:
+            from core.downsizenet.cards import train_and_write  # the card pulls in the photos: only here
+            train_and_write(args.task, args.out or "assets/models", say=say,
+                            steps=args.steps if "--steps" in (argv or sys.argv) else None)
+            return 0
         if args.folder:
             task = FolderTask.from_folder(args.folder, args.size or 128)
             for note in task.notes:

@@ -12,6 +12,7 @@ Training never changes process-wide settings (seed, threads): the command line s
 
 from __future__ import annotations
 
+import copy
 import math
 import time
 from collections.abc import Callable
@@ -192,12 +193,14 @@ def accuracy(model: nn.Module, images: torch.Tensor, labels: torch.Tensor, devic
 
 def train(task: Task, config: TrainConfig = DEFAULT_CONFIG, *,
           on_step: Callable[[TrainingProgress], bool | None] | None = None,
-          device: torch.device | str | None = None) -> TrainingRun:
+          device: torch.device | str | None = None, frozen: DownsizeNet | None = None) -> TrainingRun:
     """Train ``config.method``'s downsizer (if it learns) and a fresh classifier together.
 
     ``on_step(progress)`` is called after every step; returning False stops the run, which
-    then reports what it learned so far. Under ``torch.distributed`` the model is wrapped in
-    DDP and each process trains on its slice of every batch.
+    then reports what it learned so far. ``frozen``, when given, is a trained DownsizeNet used
+    as the downsizer and left as it is (only the classifier learns): task generalisation.
+    Under ``torch.distributed`` the model is wrapped in DDP and each process trains on its
+    slice of every batch.
     """
     config.check()
     rank, world = rank_and_world()
@@ -209,13 +212,15 @@ def train(task: Task, config: TrainConfig = DEFAULT_CONFIG, *,
     weights = seeded(config.seed)
     classifier = build_classifier(len(task.classes), generator=weights)   # first: every method starts alike
     downsizer = (DownsizeNet(config.layers, 16, config.neighbourhood, config.activation, generator=weights)
-                 if config.method == LEARNED else None)
+                 if config.method == LEARNED and frozen is None else None)
+    if frozen is not None:
+        downsizer = copy.deepcopy(frozen).requires_grad_(False)
     model = Pipeline(config.method, size, classifier, downsizer).to(device)
     trained = model
     if world > 1:
         device_ids = [device.index] if device.type == "cuda" else None
         trained = nn.parallel.DistributedDataParallel(model, device_ids=device_ids)
-    optimiser = torch.optim.Adam(model.parameters(), lr=config.lr)
+    optimiser = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=config.lr)
     generator = seeded(config.seed)
     test_images, test_labels = task.test_set()
     validation = (test_images[:config.validation], test_labels[:config.validation])
