@@ -1,62 +1,51 @@
 """DownsizeNet: a downsizer that looks at texture, trained by the task that uses its output."""
 
-import hashlib
-
 import pandas as pd
 import streamlit as st
 
 from core.downsizenet import DownsizeNet, output_size
-from core.downsizenet.lesson import architecture, bilinear_check, coefficient_view, finished, snapshot, task_examples
+from core.downsizenet.cards import TASKS
+from core.downsizenet.lesson import (
+    TEXTURE_IGNORED_BELOW,
+    architecture,
+    bilinear_check,
+    card_rows,
+    coefficient_view,
+    finished,
+    shipped_network,
+    snapshot,
+    task_examples,
+    training_estimate,
+)
 from core.downsizenet.tasks import TextureTask
-from core.downsizenet.compare import compare
-from core.downsizenet.training import DEFAULT_METHODS, METHODS, TrainConfig, train
+from core.downsizenet.training import TrainConfig, train
 from core.downsizenet.weights import load_weights, save_weights
 from core.errors import ScaleScopeError
 from ui import figures
-from ui.downsizenet_figures import architecture_figure, comparison_figure, examples_figure, training_curves_figure
+from ui.cache import cached
+from ui.downsizenet_figures import architecture_figure, examples_figure, training_curves_figure
 from ui.imaging import png_bytes
-from ui.widgets import current_image, show_figure, url_float
+from ui.text import literal
+from ui.widgets import current_image, show_figure, url_choice, url_float
 
 TASK = TextureTask()
 TRAINING_SCALE = 0.3
 CHANCE = 1 / len(TASK.classes)
 CURVE_EVERY = 10          # steps between two redraws of the live curves
 CORNER = (24, 32)         # output pixels of the special case's maps shown, so the pattern is visible
-_NET, _RUN, _COMPARISON, _SEEN_UPLOAD = "dsn_net", "dsn_run", "dsn_comparison", "dsn_seen_upload"
+TASK_TITLES = {"reconstruction": "reconstruction (downsize, fixed bicubic upsample, L1 against the original)",
+               "texture": "texture classification (oriented gratings, trained with a classifier)"}
+_NET, _RUN, _SEEN_UPLOAD = "dsn_net", "dsn_run", "dsn_seen_upload"
 
 
-def weights_digest(net: DownsizeNet) -> str:
-    return hashlib.sha256(save_weights(net)).hexdigest()
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def cached_bilinear_check(digest: str, scale: float, _pixels):
-    return bilinear_check(_pixels, scale)
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def cached_view(digest: str, net_digest: str, scale: float, _net, _pixels):
-    return coefficient_view(_net, _pixels, scale)
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def cached_examples(net_digest: str, _net):
-    return task_examples(TASK, TRAINING_SCALE, _net)
-
-
-@st.cache_data(max_entries=4, show_spinner=False)
-def cached_weights(net_digest: str, _net) -> bytes:
-    return save_weights(_net)
-
-
-def learned() -> tuple[DownsizeNet | None, str]:
-    """The network the later sections show: the last one trained or loaded."""
+def yours() -> tuple[DownsizeNet | None, str]:
+    """The network trained or loaded on this page, if any."""
     entry = st.session_state.get(_NET)
     return (entry["net"], entry["label"]) if entry else (None, "")
 
 
 def keep(net: DownsizeNet, label: str) -> None:
-    st.session_state[_NET] = {"net": net, "label": label, "digest": weights_digest(net)}
+    st.session_state[_NET] = {"net": net, "label": label}
 
 
 image = current_image()
@@ -75,13 +64,11 @@ st.markdown(
 st.header("1 · The architecture")
 scale = st.slider("Output size ÷ input size", 0.1, 2.0, url_float("scale", 0.3, 0.1, 2.0), 0.01, key="dsn_scale",
                   help="0.3 is the paper's setting. Above 1 the same network enlarges.")
-layers = st.radio("3×3 convolution layers", [2, 3, 4], horizontal=True, key="dsn_layers",
-                  help="The paper uses 2 to 4 layers of 16 channels; 2 costs least.")
 st.query_params["scale"] = f"{scale:g}"
 size = output_size(height, width, scale)
-shown_net = DownsizeNet(layers=layers)
+shown_net = DownsizeNet.as_bilinear()
 stages = [(s.name, s.shape, s.parameters) for s in architecture(shown_net, height, width, size)]
-show_figure(lambda: architecture_figure(stages, layers), "architecture", (height, width, size, layers))
+show_figure(lambda: architecture_figure(stages, shown_net.layers), "architecture", (height, width, size))
 st.caption(
     f"For this {width}×{height} image at {scale:g}×: every output pixel Q is projected onto the "
     "input (PyTorch's convention, src = (i + ½) · in/out − ½). P is the top-left of its 2×2 "
@@ -100,8 +87,9 @@ st.markdown(
     "*is* bilinear interpolation. Here it is on your image, against PyTorch's own "
     "`F.interpolate(mode=\"bilinear\", align_corners=False)`:")
 try:
-    check = cached_bilinear_check(image.digest, scale, image.pixels)
-    special = cached_view(image.digest, "bilinear", scale, DownsizeNet.as_bilinear(), image.pixels)
+    with st.spinner("Resizing…"):
+        check = cached(bilinear_check)(image.pixels, scale)
+        special = cached(coefficient_view)(shown_net, image.pixels, scale)
 except ScaleScopeError as error:
     st.error(str(error))
     st.stop()
@@ -119,27 +107,122 @@ st.caption(f"The four coefficient maps of the special case (the top-left {corner
            "pixel lands, never on what the image shows: a regular pattern set by the scale.")
 
 # ------------------------------------------------------------------------------------------
-st.header("3 · A task where texture matters")
-net, label = learned()
-examples = cached_examples(st.session_state[_NET]["digest"] if net else "", net)
+st.header("3 · A trained DownsizeNet on your image")
+task = url_choice("task", "reconstruction", list(TASKS))
+task = st.radio("Trained for", list(TASKS), index=list(TASKS).index(task), horizontal=True, key="dsn_task",
+                format_func=lambda t: TASK_TITLES[t])
+st.query_params["task"] = task
+own, own_label = yours()
+which = "shipped"
+if own is not None:
+    which = st.radio("Network shown", ["shipped", "yours"], horizontal=True, key="dsn_which",
+                     format_func=lambda w: f"the shipped {task} network" if w == "shipped" else f"yours ({own_label})")
+try:
+    shipped, card = shipped_network(task)
+except ScaleScopeError as error:
+    st.error(str(error))
+    st.stop()
+net, label = (own, own_label) if which == "yours" else (shipped, f"trained for {task}")
+try:
+    with st.spinner("Running the network on your image…"):
+        view = cached(coefficient_view)(net, image.pixels, scale)
+except ScaleScopeError as error:
+    st.error(str(error))
+else:
+    key = (image.digest, which, task, scale, own_label)
+    st.markdown(f"The network {label}, run on **your image** at {scale:g}×. Each map is one "
+                "neighbour's coefficient (0 to 1); compare them with the regular bilinear maps of section 2.")
+    show_figure(lambda: figures.heatmap_grid_figure(
+        list(view.coefficients), [f"{name} coefficient" for name in view.names], cols=4, low=0.0, high=1.0,
+        colorbar_title="coefficient", max_side=400), "learned-coefficients", key)
+    show_figure(lambda: figures.heatmap_grid_figure(
+        [view.departure, view.texture_effect],
+        ["departure from bilinear", "what the texture changes (against a flat image)"], cols=2,
+        low=0.0, high=max(0.05, float(view.texture_effect.max()), float(view.departure.max())),
+        colorbar_title="½ Σ |difference|", max_side=600), "departure", key)
+    a, b = st.columns(2)
+    a.metric("Mean departure from bilinear", f"{view.mean_departure:.3f}",
+             help="½ Σ |coefficient − bilinear weight|: 0 mixes exactly like bilinear; 1 moves "
+                  "all the weight to other neighbours.")
+    b.metric("Mean change caused by the texture", f"{view.mean_texture_effect:.3f}",
+             help="½ Σ |coefficient − coefficient on a flat image of the same size|: how much "
+                  "the picture's content, not the pixel's position, moves the weights.")
+    if view.mean_texture_effect < TEXTURE_IGNORED_BELOW:
+        st.warning(f"On this image the network {label} **ignores the texture**: its coefficients move "
+                   f"by {view.mean_texture_effect:.4f} on average between this image and a flat one "
+                   f"(below {TEXTURE_IGNORED_BELOW}). It has learned a fixed rule of position, not a "
+                   "texture-aware one." + (" Trained on gratings, it reacts to gratings, not to photographs; "
+                                           "the reconstruction network does." if which == "shipped"
+                                           and task == "texture" else ""))
+    else:
+        st.markdown(
+            "Read the two maps together. The left one is everything that differs from bilinear. The "
+            "right one keeps only what the **content** causes: the same network on a featureless image "
+            "gives the coefficients that depend on position alone. Bright edges and texture on the right "
+            f"are where it reacts to what it sees — here {view.mean_texture_effect:.3f} on average.")
+    show_figure(lambda: figures.image_grid_figure(
+        [view.bilinear_output, view.output], ["bilinear", f"DownsizeNet ({label})"], cols=2,
+        match_axes=True, max_side=1024), "outputs", key)
+    st.caption("Zoom into one: both follow.")
+    st.download_button("DownsizeNet result (PNG)", lambda: png_bytes(view.output), "downsizenet.png",
+                       "image/png", key="dsn_download_png")
+
+# ------------------------------------------------------------------------------------------
+st.header("4 · How the shipped network was trained, and how it scores")
+metrics = card["metrics"]
+better = "lower is better" if metrics["lower_is_better"] else "higher is better"
+st.markdown(f"**Task:** {TASK_TITLES[task]}. **Metric:** {metrics['name']} ({better}); {metrics['test']}.")
+rows = card_rows(card)
+st.dataframe(pd.DataFrame({
+    "method": [r.method for r in rows],
+    f"{'error' if metrics['lower_is_better'] else 'accuracy'} (mean ± std over seeds)": [
+        f"{r.mean:.3f} ± {r.std:.3f} ({r.seeds} seeds)" if r.std is not None else f"{r.mean:.3f} (one value: no "
+        "training, same test set)" for r in rows]}).set_index("method"))
+st.code(card["command"], language="bash")
+st.caption(f"Seeds {', '.join(str(s) for s in card['seeds'])} (the file holds seed {card['seed']}); "
+           f"{card['steps']} steps of {card['batch_size']}; {card['train_seconds']:.0f} s of training in all on "
+           f"{card['machine']}.")
+textures = metrics["texture_change_per_photo"]
+st.markdown("**Texture change per bundled photo** (mean over the 3 trained seeds, at 0.3×): " + ", ".join(
+    f"{name} {v['mean']:.3f}" for name, v in textures.items()) + ".")
+general = metrics["generalisation"]
+frozen = general["frozen"]
+if task == "reconstruction":
+    texture_card = shipped_network("texture")[1]["metrics"]
+    st.markdown(
+        f"**Task generalisation:** frozen in front of the texture classifier (only the classifier trains, "
+        f"{general['steps']} steps), this network reaches {frozen['mean']:.1%} ± {frozen['std']:.1%}, against "
+        f"{texture_card['downsizenet']['mean']:.1%} for a DownsizeNet trained on that task and "
+        f"{texture_card['fixed']['bilinear']['mean']:.1%} for bilinear.")
+else:
+    st.markdown(
+        f"**Task generalisation:** frozen and used for reconstruction, this network's error is "
+        f"{frozen['mean']:.2f} ± {frozen['std']:.2f} grey levels, against {general['bilinear']:.2f} for "
+        "bilinear: what it learned for gratings does not carry over to photographs.")
+
+# ------------------------------------------------------------------------------------------
+st.header("5 · The texture task")
+examples = cached(task_examples)(TASK, TRAINING_SCALE, shipped_network("texture")[0])
 st.markdown(
     f"Images of {TASK.size}×{TASK.size} pixels hold a fine grating; its **orientation** is the "
     f"class ({', '.join(TASK.classes)}, each ±{TASK.jitter:g}°). Its frequency, "
     f"{TASK.frequencies[0]:g}–{TASK.frequencies[1]:g} cycles per pixel, lies just above what the "
     f"{TRAINING_SCALE}× image can hold ({examples.nyquist:.2f}). Area averaging blurs it away; "
-    "bilinear and bicubic sample it and fold it into coarser stripes whose direction depends on the "
-    "exact frequency. A small CNN classifies the downsized images; it is trained together with the "
-    "downsizer.")
-show_figure(lambda: examples_figure(examples.originals, examples.labels, examples.downsized),
-            "task-examples", (st.session_state[_NET]["digest"] if net else "",))
+    "bilinear and bicubic fold it into coarser stripes. The DownsizeNet column is the shipped texture network.")
+show_figure(lambda: examples_figure(examples.originals, examples.labels, examples.downsized), "task-examples")
 
 # ------------------------------------------------------------------------------------------
-st.header("4 · Train it")
-c1, c2 = st.columns([3, 1])
+st.header("6 · Train your own (exploration)")
+texture_card = shipped_network("texture")[1]
+c1, c2, c3 = st.columns([3, 1, 1])
 steps = c1.slider("Training steps (batches of 32)", 20, 600, 150, 10, key="dsn_steps",
-                  help="150 steps take a few seconds; the classifier keeps improving well past 300.")
-seed = c2.number_input("Seed", 0, 99, 0, key="dsn_seed",
-                       help="Fixes the starting weights and the training images.")
+                  help="The shipped texture network had 300 steps per seed.")
+seed = c2.number_input("Seed", 0, 99, 0, key="dsn_seed", help="Fixes the starting weights and the training images.")
+layers = c3.radio("Conv layers", [2, 3, 4], horizontal=True, key="dsn_layers")
+estimate = training_estimate(texture_card, steps, layers=layers)
+st.caption(f"Estimated time: about {estimate:.0f} s (measured {texture_card['train_seconds']:.0f} s for "
+           f"{texture_card['steps']} steps × {len(texture_card['seeds'])} seeds when the shipped network was "
+           "trained, scaled to these steps and layers; a busy machine takes longer).")
 run_col, stop_col = st.columns([1, 5])
 if run_col.button("Train DownsizeNet", type="primary", key="dsn_train"):
     stop_col.button("Stop", key="dsn_stop", help="Stops the run and keeps what it has learned so far.")
@@ -147,7 +230,7 @@ if run_col.button("Train DownsizeNet", type="primary", key="dsn_train"):
     live = st.empty()
 
     def on_step(p) -> bool:
-        progress.progress(p.step / p.steps, text=f"step {p.step}/{p.steps} · loss {p.loss:.3f}")
+        progress.progress(p.step / p.steps, text=f"step {p.step} of {p.steps} · loss {p.loss:.3f}")
         if p.step % CURVE_EVERY == 0 or p.step == p.steps:
             # Kept before drawing: a press on Stop ends this script run at the next drawing call.
             st.session_state[_RUN] = snapshot(p, seed)
@@ -157,8 +240,8 @@ if run_col.button("Train DownsizeNet", type="primary", key="dsn_train"):
         return True
 
     try:
-        result = train(TASK, TrainConfig(steps=steps, seed=int(seed), layers=layers,
-                                          scale=TRAINING_SCALE), on_step=on_step)
+        result = train(TASK, TrainConfig(steps=steps, seed=int(seed), layers=layers, scale=TRAINING_SCALE),
+                       on_step=on_step)
     except ScaleScopeError as error:
         st.error(str(error))
     else:
@@ -166,10 +249,11 @@ if run_col.button("Train DownsizeNet", type="primary", key="dsn_train"):
         keep(result.downsizer, f"trained for {result.config.steps} steps, seed {result.config.seed}")
     progress.empty()
     live.empty()
+    st.rerun()          # section 3 offers the new network
 run = st.session_state.get(_RUN)
 if run is None:
-    st.info(f"Press **Train DownsizeNet**: {steps} steps take a few seconds on a 2-core CPU. The "
-            "loss and the accuracy on held-out images are drawn as it learns.")
+    st.info(f"Press **Train DownsizeNet**: {steps} steps on the texture task. The loss and the accuracy on "
+            "held-out images are drawn as it learns; section 3 then shows your network beside the shipped one.")
 else:
     show_figure(lambda: training_curves_figure(run.loss_steps, run.losses, run.accuracy_steps, run.accuracies,
                                                steps=run.steps, chance=CHANCE),
@@ -178,124 +262,20 @@ else:
     if run.test_accuracy is None:
         a.metric("Stopped at step", f"{run.steps_done} of {run.steps}")
     else:
-        a.metric("Test accuracy (1000 images)", f"{run.test_accuracy:.1%}",
-                 help=f"Chance is {CHANCE:.0%}. Section 6 trains bilinear, bicubic and area with the same budget.")
+        a.metric("Test accuracy (1000 images)", f"{run.test_accuracy:.1%}", help=f"Chance is {CHANCE:.0%}.")
     b.metric("Last validation accuracy", f"{run.accuracies[-1]:.1%}" if run.accuracies else "—")
     c.metric("Training time", f"{run.seconds:.1f} s" if run.seconds is not None else "—")
-
-# ------------------------------------------------------------------------------------------
-st.header("5 · Where it departs from bilinear")
-net, label = learned()
-if net is None:
-    st.info("Train (or load) a network first: its coefficients on your image appear here.")
-else:
-    try:
-        view = cached_view(image.digest, st.session_state[_NET]["digest"], scale, net, image.pixels)
-    except ScaleScopeError as error:
-        st.error(str(error))
-    else:
-        key = (image.digest, st.session_state[_NET]["digest"], scale)
-        st.markdown(f"The network {label}, run on **your image** at {scale:g}×. Each map is one "
-                    "neighbour's coefficient (0 to 1); compare them with the regular bilinear maps "
-                    "of section 2.")
-        show_figure(lambda: figures.heatmap_grid_figure(
-            list(view.coefficients), [f"{name} coefficient" for name in view.names], cols=4, low=0.0, high=1.0,
-            colorbar_title="coefficient", max_side=400), "learned-coefficients", key)
-        show_figure(lambda: figures.heatmap_grid_figure(
-            [view.departure, view.texture_effect],
-            ["departure from bilinear", "what the texture changes (against a flat image)"], cols=2,
-            low=0.0, high=1.0, colorbar_title="½ Σ |difference|", max_side=600), "departure", key)
-        a, b = st.columns(2)
-        a.metric("Mean departure from bilinear", f"{view.mean_departure:.3f}",
-                 help="½ Σ |coefficient − bilinear weight|: 0 mixes exactly like bilinear; 1 moves "
-                      "all the weight to other neighbours.")
-        b.metric("Mean change caused by the texture", f"{view.mean_texture_effect:.3f}",
-                 help="½ Σ |coefficient − coefficient on a flat image of the same size|: how much "
-                      "the picture's content, not the pixel's position, moves the weights.")
-        st.markdown(
-            "Read the two maps together. The left one is everything that differs from bilinear. "
-            "The right one keeps only what the **content** causes: the same network run on a "
-            "featureless image gives the coefficients that depend on position alone. A regular "
-            "grid on the left with a dark right map means the network has learned a different "
-            "*fixed* rule (for instance: take one neighbour instead of blending); bright edges "
-            "and texture on the right are where it reacts to what it sees.")
-        show_figure(lambda: figures.image_grid_figure(
-            [view.bilinear_output, view.output], ["bilinear", f"DownsizeNet ({label})"], cols=2,
-            match_axes=True, max_side=1024), "outputs", key)
-        st.caption("Zoom into one: both follow.")
-        st.download_button("DownsizeNet result (PNG)", lambda: png_bytes(view.output), "downsizenet.png",
-                           "image/png", key="dsn_download_png")
-
-# ------------------------------------------------------------------------------------------
-st.header("6 · Against fixed resizes")
-st.markdown(
-    "One run proves little. This trains the **same classifier** with each downsizer — the learned "
-    "one and fixed PyTorch resizes — for the same "
-    f"number of steps ({steps}, from the slider above), on the same images, once per seed — the "
-    "seed is the only other thing that changes — and tests each on the same 1000 images.")
-c1, c2 = st.columns([3, 1])
-methods = c1.multiselect("Methods", METHODS, default=list(DEFAULT_METHODS), key="dsn_methods")
-seeds = c2.slider("Seeds", 1, 5, 3, key="dsn_seeds")
-run_col, stop_col = st.columns([1, 5])
-if run_col.button("Run the comparison", key="dsn_compare"):
-    stop_col.button("Stop", key="dsn_compare_stop", help="Stops the comparison; nothing is kept.")
-    progress = st.progress(0.0, text="Starting…")
-
-    def report(fraction: float, message: str) -> bool:
-        progress.progress(min(1.0, fraction), text=message)
-        return True
-
-    try:
-        st.session_state[_COMPARISON] = compare(
-            TASK, tuple(methods), tuple(range(seeds)),
-            TrainConfig(steps=steps, layers=layers, scale=TRAINING_SCALE), on_progress=report)
-    except ScaleScopeError as error:
-        st.error(str(error))
-    progress.empty()
-comparison = st.session_state.get(_COMPARISON)
-if comparison is None:
-    st.info(f"Press **Run the comparison**: {len(methods)} methods × {seeds} seeds × {steps} steps. "
-            "At the defaults that is under half a minute on a 2-core CPU; a DownsizeNet run costs "
-            "about four fixed-method runs.")
-else:
-    show_figure(lambda: comparison_figure(list(comparison.methods), comparison.accuracy, list(comparison.seeds),
-                                          chance=CHANCE),
-                "comparison", (comparison.methods, comparison.seeds, comparison.config, comparison.accuracy.tobytes()))
-    rows = comparison.table()
-    table = pd.DataFrame({
-        "method": [r["method"] for r in rows],
-        "test accuracy (mean ± std)": [f"{r['mean accuracy']:.3f} ± {r['std over seeds']:.3f}" for r in rows],
-        **{f"seed {s}": [r[f"seed {s}"] for r in rows] for s in comparison.seeds},
-        "seconds per run": [r["seconds per run"] for r in rows],
-    }).set_index("method")
-    st.dataframe(table)
-    st.download_button("Comparison (CSV)", pd.DataFrame(rows).to_csv(index=False), "downsizenet-comparison.csv",
-                       "text/csv", key="dsn_download_csv")
-    st.caption(
-        f"Standard deviation over {len(comparison.seeds)} seeds (n − 1). Chance is {CHANCE:.0%}. "
-        f"Steps: {comparison.config.steps}; batch {comparison.config.batch}; Adam, learning rate "
-        f"{comparison.config.lr:g}. The DownsizeNet rows cost more time per step: its convolutions "
-        "run on the full-resolution images.")
-    st.markdown(
-        "What to notice: area (and any antialiased resize) removes the grating before the "
-        "classifier sees it, so it stays near chance — right for a photo, wrong for this task. "
-        "Bilinear and bicubic blend neighbours and keep a weakened, folded trace. **Nearest** "
-        "neither blends nor looks at texture: if DownsizeNet and nearest are close, most of the "
-        "learned downsizer's gain over bilinear comes from *not blending*, not from reading the "
-        "texture — section 5's texture map shows which. How much the seeds disagree is part of "
-        "the answer.")
 
 # ------------------------------------------------------------------------------------------
 st.header("Save and load weights")
 st.markdown("Weights travel as **safetensors**: tensors and a few lines of text, never pickled "
             "Python objects, so loading a file cannot run code.")
-net, label = learned()
+own, own_label = yours()
 a, b = st.columns(2)
-if net is not None:
-    net_digest = st.session_state[_NET]["digest"]
-    a.download_button("Download weights (.safetensors)", lambda: cached_weights(net_digest, net),
+if own is not None:
+    a.download_button("Download weights (.safetensors)", lambda: cached(save_weights)(own),
                       "downsizenet.safetensors", "application/octet-stream", key="dsn_download_weights")
-    a.caption(f"The network {label}.")
+    a.caption(f"The network {own_label}.")
 else:
     a.caption("Train a network to download its weights.")
 upload = b.file_uploader("Load weights (.safetensors)", type=["safetensors"], key="dsn_upload")
@@ -303,15 +283,17 @@ if upload is not None and upload.file_id != st.session_state.get(_SEEN_UPLOAD, (
     try:
         loaded = load_weights(upload.getvalue(), in_channels=3)
     except ScaleScopeError as error:
-        st.session_state[_SEEN_UPLOAD] = (upload.file_id, f"“{upload.name}” was not loaded. {error}")
+        problem = f"“{literal(upload.name)}” was not loaded. {literal(error, 400)}"
+        st.session_state[_SEEN_UPLOAD] = (upload.file_id, problem)
     else:
-        keep(loaded, f"loaded from {upload.name}")
+        keep(loaded, f"loaded from {literal(upload.name)}")
         st.session_state[_SEEN_UPLOAD] = (upload.file_id, None)
+        st.session_state["dsn_which"] = "yours"
         st.rerun()      # sections above this one show the loaded network
 if upload is not None:
     problem = st.session_state.get(_SEEN_UPLOAD, (None, None))[1]
     if problem:
         b.error(problem)
-    elif net is not None:
-        b.success(f"Using {label}: {net.layers} layers of {net.channels} channels, K = {net.taps}, "
-                  f"{net.activation}.")
+    elif own is not None:
+        b.success(f"Using the network {own_label}: {own.layers} layers of {own.channels} channels, "
+                  f"K = {own.taps}, {own.activation}.")

@@ -28,7 +28,7 @@ def architecture_figure(stages: list[tuple[str, str, int]], layers: int) -> go.F
     """
     if len(stages) != layers + 6:
         raise ValueError(f"Expected {layers + 6} stages for {layers} layers, got {len(stages)}.")
-    width, height = 1.8, 1.25
+    width, height = 1.9, 1.45
     boxes: list[tuple[float, float, tuple[str, str, int], str]] = []
     boxes.append((0, 2, stages[0], _PIXELS))
     for i in range(layers):
@@ -42,7 +42,7 @@ def architecture_figure(stages: list[tuple[str, str, int]], layers: int) -> go.F
     boxes.append((column + 2, 1, head, _FUSION))
     boxes.append((column + 3, 1, mix, _PIXELS))
     boxes.append((column + 4, 1, ("output image", mix[1], 0), _PIXELS))
-    step = 2.15
+    step = 2.3
     fig = go.Figure()
     centres = {}
     for index, (col, row, (name, shape, parameters), colour) in enumerate(boxes):
@@ -50,10 +50,10 @@ def architecture_figure(stages: list[tuple[str, str, int]], layers: int) -> go.F
         centres[index] = (x, y)
         fig.add_shape(type="rect", x0=x - width / 2, x1=x + width / 2, y0=y - height / 2, y1=y + height / 2,
                       line=dict(color=colour, width=2), fillcolor=colour, opacity=0.18, layer="below")
-        label = f"<b>{'<br>'.join(textwrap.wrap(name, 19))}</b><br>{shape}"
+        label = f"<b>{'<br>'.join(textwrap.wrap(name, 16))}</b><br>{shape}"
         if parameters:
             label += f"<br>{parameters:,} parameters"
-        fig.add_annotation(x=x, y=y, text=label, showarrow=False, font=dict(size=12, color="#222"))
+        fig.add_annotation(x=x, y=y, text=label, showarrow=False, font=dict(size=16, color="#222"))
 
     def arrow(start, end):
         # Every arrow runs left to right, from the right edge of one box to the left edge of the next.
@@ -80,15 +80,15 @@ def architecture_figure(stages: list[tuple[str, str, int]], layers: int) -> go.F
                   line=dict(color=_PIXELS, width=2, dash="dot"))
     fig.add_annotation(x=x1, y=y1 + height / 2, ax=x1, ay=y1 + height / 2 + 0.2, xref="x", yref="y",
                        axref="x", ayref="y", showarrow=True, arrowhead=3, arrowcolor=_PIXELS, text="")
-    fig.add_annotation(x=(x0 + x1) / 2, y=top, yanchor="bottom", showarrow=False, font=dict(size=11, color=_PIXELS),
+    fig.add_annotation(x=(x0 + x1) / 2, y=top, yanchor="bottom", showarrow=False, font=dict(size=16, color=_PIXELS),
                        text="the K neighbours of every output pixel Q, straight from the high-resolution image")
     fig.add_annotation(x=centres[first_conv][0], y=2 * 1.75 - height / 2 - 0.05, yanchor="top", showarrow=False,
-                       font=dict(size=10, color=_TEXTURE), text="texture: what the pixels around P look like")
+                       font=dict(size=16, color=_TEXTURE), text="texture: what the pixels around P look like")
     fig.add_annotation(x=centres[projection][0], y=-height / 2 - 0.05, yanchor="top", showarrow=False,
-                       font=dict(size=10, color=_DISTANCE), text="distance: where Q falls between its neighbours")
+                       font=dict(size=16, color=_DISTANCE), text="distance: where Q falls between its neighbours")
     fig.update_xaxes(visible=False, range=[-width / 2 - 0.2, (column + 4) * step + width / 2 + 0.2])
     fig.update_yaxes(visible=False, range=[-height / 2 - 0.5, top + 0.4])
-    fig.update_layout(margin=dict(l=5, r=5, t=10, b=5), height=360, plot_bgcolor="white", showlegend=False)
+    fig.update_layout(margin=dict(l=5, r=5, t=10, b=5), height=520, plot_bgcolor="white", showlegend=False)
     return fig
 
 
@@ -108,7 +108,7 @@ def examples_figure(originals: list[np.ndarray], labels: list[str], downsized: d
     """One row per example: the original, then each method's small result, all shown at one size."""
     methods = list(downsized)
     images, titles = [], []
-    for i, (original, label) in enumerate(zip(originals, labels)):
+    for i, (original, label) in enumerate(zip(originals, labels, strict=True)):
         images.append(enlarge(original, side))
         titles.append(f"{label} · {original.shape[1]}×{original.shape[0]}")
         for method in methods:

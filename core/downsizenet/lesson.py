@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import torch
@@ -217,3 +218,54 @@ def finished(run: TrainingRun) -> TrainingSnapshot:
                             run.config.steps, run.config.seed, tuple(run.loss_steps.tolist()),
                             tuple(run.losses.tolist()), tuple(run.accuracy_steps.tolist()),
                             tuple(run.accuracies.tolist()), run.test_accuracy, run.seconds)
+
+
+# -- the shipped networks -------------------------------------------------------------------------
+TEXTURE_IGNORED_BELOW = 0.005      # a mean texture change under this is "ignores texture" on screen
+
+
+@lru_cache(maxsize=4)
+def shipped_network(task: str) -> tuple[DownsizeNet, dict]:
+    """The shipped DownsizeNet of ``task`` and its card, loaded once per process (never mutated)."""
+    from core.downsizenet.cards import shipped  # the cards module pulls in training and the photos
+
+    net, card = shipped(task)
+    return net.requires_grad_(False), card
+
+
+def seconds_per_step(card: dict) -> float:
+    """What one DownsizeNet training step cost when the card's network was trained (measured)."""
+    return float(card["train_seconds"]) / (int(card["steps"]) * len(card.get("seeds", [0])))
+
+
+def training_estimate(card: dict, steps: int, *, layers: int = 2, overhead: float = 1.2) -> float:
+    """Seconds a live run of ``steps`` steps should take: measured cost per step × steps, with
+    ``overhead`` for the accuracy checks and redrawing on the page. The card's networks have
+    2 layers; each extra layer is counted as half a step more (its convolution runs at full
+    resolution, like the first two, but the classifier's cost does not grow).
+
+    >>> training_estimate({"train_seconds": 30.0, "steps": 100, "seeds": [0, 1, 2]}, 100, overhead=1.0)
+    10.0
+    """
+    return seconds_per_step(card) * steps * overhead * (1 + 0.5 * (layers - 2))
+
+
+@dataclass(frozen=True)
+class CardRow:
+    """One method's score on a card's task: mean and spread over the seeds (None for one value)."""
+
+    method: str
+    mean: float
+    std: float | None
+    seeds: int
+
+
+def card_rows(card: dict) -> list[CardRow]:
+    """DownsizeNet then the fixed methods, as the card reports them."""
+    metrics = card["metrics"]
+    learned = metrics["downsizenet"]
+    rows = [CardRow("DownsizeNet (trained)", learned["mean"], learned["std"], len(learned["per_seed"]))]
+    for method, score in metrics["fixed"].items():
+        seeds = len(score.get("per_seed", [score["mean"]]))
+        rows.append(CardRow(method, score["mean"], score["std"] if seeds > 1 else None, seeds))
+    return rows
