@@ -187,8 +187,8 @@ def _trained_method(path: Path) -> ResizeMethod:
     task = trained_key(path).removeprefix("downsizenet-")
     return ResizeMethod(
         f"DownsizeNet, trained ({task})", "ScaleScope",
-        f"learned, texture-aware coefficients over the 2×2 (or 4×4) neighbours of each pixel "
-        f"centre, trained for the {task} task; no explicit antialiasing",
+        f"{_CENTRES}; learned, texture-aware coefficients over the 2×2 (or 4×4) neighbours of "
+        f"each sample point, trained for the {task} task; no explicit antialiasing",
         False, b.downsizenet(lambda: _trained_downsizenet(path)),
         f"core.resize.resize(image, ({{h}}, {{w}}), '{trained_key(path)}')")
 

@@ -116,7 +116,8 @@ _VARIANTS: dict[str, ResizeMethod] = {
         True, b.torch_interpolate("bilinear", True, uint8=False), _fill(_T_FLOAT, "bilinear", _AA)),
     "torch-bicubic-uint8": ResizeMethod(
         "PyTorch bicubic on uint8", "PyTorch",
-        "pixel centres; Keys a = −0.75 like the float kernel, in fixed point; no antialiasing",
+        "pixel centres; Keys a = −0.75 like the float kernel, in fixed point, the intermediate pass "
+        "clipped to 0–255 (overshoots near black and white differ); no antialiasing",
         False, b.torch_interpolate("bicubic", False, uint8=True), _fill(_T_UINT8, "bicubic", _NO_AA)),
     "torch-bicubic-antialias-uint8": ResizeMethod(
         "PyTorch bicubic, antialias, on uint8", "PyTorch",
