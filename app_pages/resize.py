@@ -24,6 +24,7 @@ from core.resize.lesson import (
 from ui import figures
 from ui.imaging import png_bytes, symmetric_limit, zip_of_pngs
 from ui.resize_figures import difference_matrix_figure, pixel_grid_figure, wipe_figure
+from ui.resize_tools import identify_section, several_images_section
 from ui.widgets import current_image, show_figure, url_choice, url_float
 
 PICKED = "picked"
@@ -31,6 +32,7 @@ SOURCE_PATTERNS = ("zone-plate", "siemens-star", "checkerboard", "text", "stripe
 PATTERN_SIDE = 512
 MODES = {"scale": "a scale factor", "target": "a target width and height"}
 REFERENCE = "ideal (reference)"
+VIEWS = {"lab": "Compare methods", "identify": "Which resize made this?", "several": "Compare on several images"}
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -88,6 +90,17 @@ st.markdown(
     "ideal result.")
 
 picked = current_image()
+view = st.radio("Tool", list(VIEWS), format_func=VIEWS.get, horizontal=True, key="view",
+                index=list(VIEWS).index(url_choice("view", "lab", list(VIEWS))),
+                help="The lab compares methods on one image; the other two tools answer an "
+                     "engineer's questions about their own pipeline and data.")
+st.query_params.update(view=view)
+if view == "identify":
+    identify_section(picked)
+    st.stop()
+if view == "several":
+    several_images_section()
+    st.stop()
 source_labels = {PICKED: f"The picked image ({picked.label})"} | {
     name: PATTERNS[name][0] for name in SOURCE_PATTERNS}
 left, right = st.columns([3, 2])
@@ -124,8 +137,8 @@ else:
 
 url_methods = [k for k in st.query_params.get("methods", "").split(",") if k in METHODS]
 methods = st.multiselect("Methods", list(METHODS), default=url_methods or list(DEFAULT_METHODS),
-                         format_func=lambda k: f"{METHODS[k].label} ({k})", key="methods",
-                         help="Keys as in core.resize.METHODS.")
+                         format_func=lambda k: METHODS[k].label, key="methods",
+                         help="Each library's resize, called as you would call it yourself.")
 st.query_params.update(scale=f"{scale:g}", source=source, methods=",".join(methods))
 
 if min(height, width) < 16:
@@ -176,7 +189,7 @@ st.download_button(f"All results at {size[1]}×{size[0]} (zip of PNGs)",
 # ------------------------------------------------------------------------------------------
 st.header("2 · Quality, aliasing and speed")
 table = pd.DataFrame({
-    "method": keys,
+    "method": [METHODS[k].label for k in keys],
     "library": [METHODS[k].library for k in keys],
     "antialiased": [METHODS[k].antialias for k in keys],
     "time (ms)": [round(reports[k].time_ms, 2) for k in keys],
@@ -184,7 +197,11 @@ table = pd.DataFrame({
     "SSIM": [number(reports[k].ssim, 4) for k in keys],
     "aliasing (zone plate)": [number(cached_zone_aliasing(zone_size, k), 4) for k in keys],
 })
-st.dataframe(table, hide_index=True)
+st.dataframe(table, hide_index=True, column_config={
+    "time (ms)": st.column_config.NumberColumn(format="%.2f"),
+    "PSNR (dB)": st.column_config.NumberColumn(format="%.2f"),
+    "SSIM": st.column_config.NumberColumn(format="%.4f"),
+    "aliasing (zone plate)": st.column_config.NumberColumn(format="%.4f")})
 st.download_button("This table (CSV)", table.to_csv(index=False), "resize-methods.csv", "text/csv",
                    key="download_table")
 st.markdown(
@@ -303,9 +320,10 @@ if same is not None:
         "below 0.75 of each other's. A network trained on one library's resize and deployed with "
         "another sees inputs it was not trained on.")
 
-with st.expander("What each method does (the notes from core.resize.METHODS)"):
+with st.expander("What each method does"):
     st.dataframe(pd.DataFrame({
-        "method": list(METHODS), "library": [m.library for m in METHODS.values()],
-        "label": [m.label for m in METHODS.values()], "convention": [m.note for m in METHODS.values()],
+        "method": [m.label for m in METHODS.values()], "library": [m.library for m in METHODS.values()],
+        "convention": [m.note for m in METHODS.values()],
     }), hide_index=True)
-    st.caption(f"The three “bilinear”s compared above: {', '.join(BILINEARS)}.")
+    st.caption(f"The {len(BILINEARS)} “bilinear”s compared in section 5: "
+               f"{', '.join(METHODS[k].label for k in BILINEARS)}.")

@@ -268,6 +268,19 @@ def _offset(resized: np.ndarray, best: np.ndarray) -> list[str]:
     return [f"It is {abs(offset):.2f} grey levels {darker} on average{hint}."]
 
 
+def thumbnail_copy(image: np.ndarray, factor: float = 3.5) -> np.ndarray:
+    """What ``Image.thumbnail`` makes of ``image`` in a box ``factor`` times smaller: a copy to
+    try :func:`identify` on (Pillow's bicubic, ``reducing_gap=2``).
+
+    >>> import numpy as np
+    >>> thumbnail_copy(np.zeros((70, 140, 3), np.uint8)).shape
+    (20, 40, 3)
+    """
+    picture = Image.fromarray(image)
+    picture.thumbnail((max(1, round(image.shape[1] / factor)), max(1, round(image.shape[0] / factor))))
+    return np.asarray(picture.convert("RGB")).copy()
+
+
 # ---------------------------------------------------------------------------------- CLI
 
 def format_ranking(result: Identification, top: int = 12) -> str:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.resize import DEFAULT_METHODS, METHODS, resize
+from core.resize import ALL_METHODS, DEFAULT_METHODS, METHODS, resize
 from core.resize.lesson import psnr, reference_image
 from core.samples import SAMPLES
 from tests.app.helpers import figures, metric, no_exception, open_page
@@ -19,8 +19,13 @@ FIGURES = ("results", "ab-wipe", "ab-difference", "spectra", "same-name")
 
 
 def _table(at):
+    """The lab's table, its method labels turned back into keys (the screen shows labels only)."""
     assert len(at.dataframe) >= 1
-    return at.dataframe[0].value
+    table = at.dataframe[0].value.copy()
+    by_label = {spec.label: key for key, spec in METHODS.items()}
+    assert set(table["method"]) <= set(by_label)
+    table["method"] = table["method"].map(by_label)
+    return table
 
 
 def _images(spec: dict) -> int:
@@ -185,3 +190,44 @@ def test_a_target_size_survives_a_switch_to_a_smaller_image():
     assert at.number_input(key="target_w").value == 9 and at.number_input(key="target_h").value == 6
     assert _table(at)["method"].tolist() == list(DEFAULT_METHODS)
     assert not at.warning or all("widget" not in w.value for w in at.warning)
+
+
+def test_which_resize_made_this_names_pillows_thumbnail_on_the_picked_image():
+    at = open_page(PAGE, {"view": "identify"})
+    no_exception(at)
+    assert [h.value for h in at.header] == ["Which resize made this?"]
+    assert at.subheader[0].value.startswith("Exact match: Pillow bicubic")
+    assert "Image.Resampling.BICUBIC" in at.code[0].value
+    ranking = at.dataframe[0].value
+    assert ranking["rank"].iloc[0] == 1 and ranking["largest |difference|"].iloc[0] == 0
+    assert "identify-difference" in figures(at)
+    assert not set(ranking["call"]) & set(ALL_METHODS)                 # labels on screen, not keys
+
+
+def test_which_resize_made_this_on_two_uploads_and_a_bad_one():
+    at = open_page(PAGE, {"view": "identify"})
+    cat = SAMPLES["cat"].load()
+    copy = resize(cat, (101, 150), "opencv-area")
+    at.file_uploader(key="id_original").set_value(("my **cat**.png", _png(cat), "image/png"))
+    at.file_uploader(key="id_resized").set_value(("small.png", _png(copy), "image/png")).run()
+    no_exception(at)
+    assert at.subheader[0].value.startswith("Exact match: OpenCV area")
+    assert "cv2.INTER_AREA" in at.code[0].value and "(150, 101)" in at.code[0].value
+    at.file_uploader(key="id_resized").set_value(("broken.png", b"not a png", "image/png")).run()
+    no_exception(at)
+    assert any("broken\\.png" in e.value for e in at.error)
+
+
+def test_compare_on_several_images_plots_every_upload():
+    at = open_page(PAGE, {"view": "several"})
+    no_exception(at)
+    assert any("Upload a few images" in i.value for i in at.info)
+    files = [(f"{name}.png", _png(SAMPLES[name].load()), "image/png") for name in ("cat", "grass")]
+    at.file_uploader(key="many").set_value(files)
+    at.multiselect(key="many_methods").set_value(["opencv-area", "opencv-nearest"]).run()
+    no_exception(at)
+    assert {"many-tradeoff", "many-psnr", "many-aliasing"} <= set(figures(at))
+    table = at.dataframe[0].value
+    assert table["method"].tolist() == [METHODS["opencv-area"].label, METHODS["opencv-nearest"].label]
+    scatter = figures(at)["many-tradeoff"]["data"][0]
+    assert scatter["text"] == [METHODS["opencv-area"].label, METHODS["opencv-nearest"].label]
