@@ -3,9 +3,11 @@
 from core.search.match import (
     LevelTrace,
     Match,
-    ncc_map,
-    exhaustive_match,
     coarse_to_fine_match,
+    exhaustive_match,
+    fast_length,
+    ncc_map,
+    window_ncc,
 )
 
-__all__ = ['LevelTrace', 'Match', 'ncc_map', 'exhaustive_match', 'coarse_to_fine_match']
+__all__ = ['LevelTrace', 'Match', 'ncc_map', 'window_ncc', 'fast_length', 'exhaustive_match', 'coarse_to_fine_match']

@@ -22,8 +22,10 @@ class SearchReport:
     Attributes:
         template: the ``(side, side, 3) uint8`` patch searched for, after perturbation.
         exhaustive / coarse_to_fine: the two :class:`Match` results.
-        exhaustive_ms / coarse_to_fine_ms: median wall time of ``repeats`` runs.
+        exhaustive_ms / coarse_to_fine_ms: median wall time of ``repeats`` runs, the two searches
+            taking turns so that a busy machine slows both alike.
         levels_tried: level counts for the cost curve, and ``evaluations_by_levels`` their totals.
+        exhaustive_runs_ms / coarse_to_fine_runs_ms: every run's wall time, in order.
     """
 
     template: np.ndarray
@@ -33,6 +35,28 @@ class SearchReport:
     coarse_to_fine_ms: float
     levels_tried: list[int]
     evaluations_by_levels: list[int]
+    exhaustive_runs_ms: tuple[float, ...] = ()
+    coarse_to_fine_runs_ms: tuple[float, ...] = ()
+
+    @property
+    def exhaustive_spread_ms(self) -> float:
+        """Half the range of the exhaustive runs: the ``±`` beside their median."""
+        return _half_range(self.exhaustive_runs_ms)
+
+    @property
+    def coarse_to_fine_spread_ms(self) -> float:
+        """Half the range of the coarse-to-fine runs: the ``±`` beside their median."""
+        return _half_range(self.coarse_to_fine_runs_ms)
+
+    @property
+    def time_ratio(self) -> float:
+        """Coarse-to-fine time over exhaustive time (medians); below 1 means coarse-to-fine is faster."""
+        return self.coarse_to_fine_ms / max(self.exhaustive_ms, 1e-9)
+
+    @property
+    def evaluation_ratio(self) -> float:
+        """Positions scored by coarse-to-fine over those scored exhaustively: the machine-independent cost."""
+        return self.coarse_to_fine.total_evaluations / max(self.exhaustive.total_evaluations, 1)
 
     @property
     def same_place(self) -> bool:
@@ -56,24 +80,43 @@ def _gray(image: np.ndarray) -> torch.Tensor:
     return luminance(to_tensor(image, device="cpu"))[0]
 
 
-def _median_ms(run, repeats: int) -> tuple[float, Match]:
-    times, result = [], None
+TIMING_NOTE = ("Times are the median of several runs, ± half their range. On a small image fixed set-up "
+               "costs (building the pyramid, starting each step) weigh as much as the scoring itself, "
+               "and other work on the machine moves every time; the count of positions scored is the "
+               "measure that does not depend on the machine.")
+
+
+def _half_range(times: tuple[float, ...]) -> float:
+    return (max(times) - min(times)) / 2 if times else 0.0
+
+
+def _interleaved_ms(first, second, repeats: int) -> tuple[list[float], Match, list[float], Match]:
+    """Time two searches taking turns, after one untimed run of each (lazy set-up, first touches)."""
+    a, b = first(), second()
+    times_a, times_b = [], []
     for _ in range(repeats):
         start = time.perf_counter()
-        result = run()
-        times.append((time.perf_counter() - start) * 1e3)
-    return statistics.median(times), result
+        a = first()
+        times_a.append((time.perf_counter() - start) * 1e3)
+        start = time.perf_counter()
+        b = second()
+        times_b.append((time.perf_counter() - start) * 1e3)
+    return times_a, a, times_b, b
 
 
 def compare_searches(image: np.ndarray, template: np.ndarray, levels: int, keep: int = 1,
-                     repeats: int = 3) -> SearchReport:
-    """Run both searches ``repeats`` times and the coarse-to-fine one for every level count."""
+                     repeats: int = 7) -> SearchReport:
+    """Run both searches ``repeats`` times in turn and the coarse-to-fine one for every level count."""
+    if repeats < 1:
+        raise InvalidParameterError(f"repeats must be at least 1, got {repeats}.")
     gray, patch = _gray(image), _gray(template)
-    exhaustive_ms, exhaustive = _median_ms(lambda: exhaustive_match(gray, patch), repeats)
-    c2f_ms, c2f = _median_ms(lambda: coarse_to_fine_match(gray, patch, levels, keep=keep), repeats)
+    ex_times, exhaustive, c2f_times, c2f = _interleaved_ms(
+        lambda: exhaustive_match(gray, patch), lambda: coarse_to_fine_match(gray, patch, levels, keep=keep),
+        repeats)
     tried = list(range(1, max_search_levels(min(patch.shape)) + 1))
     totals = [coarse_to_fine_match(gray, patch, n, keep=keep).total_evaluations for n in tried]
-    return SearchReport(template, exhaustive, c2f, exhaustive_ms, c2f_ms, tried, totals)
+    return SearchReport(template, exhaustive, c2f, statistics.median(ex_times), statistics.median(c2f_times),
+                        tried, totals, tuple(ex_times), tuple(c2f_times))
 
 
 def max_search_levels(side: int) -> int:

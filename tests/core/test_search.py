@@ -7,7 +7,7 @@ import torch
 
 from core.errors import InvalidParameterError
 from core.pyramids import level_sizes
-from core.search import coarse_to_fine_match, exhaustive_match, ncc_map
+from core.search import coarse_to_fine_match, exhaustive_match, fast_length, ncc_map, window_ncc
 from core.search.lesson import compare_searches, cut_patch, max_search_levels
 
 
@@ -98,3 +98,62 @@ def test_cut_patch_checks_bounds_and_perturbs_reproducibly():
     assert np.array_equal(noisy, cut_patch(image, 0, 0, 5, noise=10, seed=1)) and noisy.std() > 3
     with pytest.raises(InvalidParameterError):
         cut_patch(image, 18, 0, 5)
+
+
+@pytest.mark.parametrize("size, patch", [((30, 40), (9, 13)), ((24, 24), (20, 20)), ((8, 8), (8, 8))])
+def test_window_ncc_equals_cv2_match_template_on_the_window(size, patch):
+    image = _textured(*size, seed=11)
+    template = _textured(*patch, seed=12)
+    np.testing.assert_allclose(window_ncc(image, template),
+                               cv2.matchTemplate(image, template, cv2.TM_CCOEFF_NORMED), atol=1e-4)
+
+
+def test_window_ncc_scores_a_flat_window_zero():
+    region = np.zeros((6, 6))
+    region[:, 4:] = 1.0
+    scores = window_ncc(region, _textured(3, 3, seed=13))
+    assert scores[0, 0] == 0.0 and scores[0, 3] != 0.0
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 97, 349, 1000, 2049])
+def test_fast_length_is_the_smallest_5_smooth_length_not_below_n(n):
+    def smooth(m):
+        for p in (2, 3, 5):
+            while m % p == 0:
+                m //= p
+        return m == 1
+    assert fast_length(n) == next(m for m in range(n, 4 * n + 1) if smooth(m))
+
+
+def test_ncc_map_on_prime_sizes_equals_cv2():
+    image = _textured(349, 211, seed=14)
+    template = image[100:141, 50:97].copy()
+    np.testing.assert_allclose(ncc_map(torch.from_numpy(image), torch.from_numpy(template)).numpy(),
+                               cv2.matchTemplate(image, template, cv2.TM_CCOEFF_NORMED), atol=1e-4)
+
+
+def test_the_torch_path_of_ncc_map_equals_cv2_too():
+    # Tensors on an accelerator take the torch path; it must give the same scores.
+    from core.search.match import _ncc_torch
+
+    image = _textured(97, 131, seed=15)
+    template = image[20:51, 40:77].copy()
+    np.testing.assert_allclose(_ncc_torch(torch.from_numpy(image), torch.from_numpy(template)).numpy(),
+                               cv2.matchTemplate(image, template, cv2.TM_CCOEFF_NORMED), atol=1e-4)
+
+
+def test_compare_searches_times_every_run_and_reports_median_and_spread():
+    import statistics
+
+    image = (np.dstack([_textured(96, 128, seed=16)] * 3) * 255).astype(np.uint8)
+    report = compare_searches(image, cut_patch(image, 20, 30, 24), 3, repeats=5)
+    for runs, median, spread in ((report.exhaustive_runs_ms, report.exhaustive_ms, report.exhaustive_spread_ms),
+                                 (report.coarse_to_fine_runs_ms, report.coarse_to_fine_ms,
+                                  report.coarse_to_fine_spread_ms)):
+        assert len(runs) == 5 and all(t > 0 for t in runs)
+        assert median == statistics.median(runs)
+        assert spread == pytest.approx((max(runs) - min(runs)) / 2)
+    assert report.time_ratio == pytest.approx(report.coarse_to_fine_ms / report.exhaustive_ms)
+    assert report.evaluation_ratio < 0.2   # 3 levels: about 1/16 of the positions plus two windows
+    with pytest.raises(InvalidParameterError):
+        compare_searches(image, cut_patch(image, 20, 30, 24), 3, repeats=0)
