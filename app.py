@@ -4,10 +4,19 @@ import streamlit as st
 
 from core.device import configure_threads
 from ui.catalogue import LESSONS
-from ui.widgets import image_picker
+from ui.widgets import image_picker, limit_pending_uploads, start_upload_sweeper
+
+
+@st.cache_resource(show_spinner=False)
+def _start_up() -> int:
+    """Process-wide settings, applied once by the first run: torch's thread count, the upload sweeper."""
+    start_upload_sweeper()
+    return configure_threads()
+
 
 st.set_page_config(page_title="ScaleScope", page_icon="🔺", layout="wide")
-configure_threads()
+_start_up()
+limit_pending_uploads()
 
 pages = [st.Page("app_pages/home.py", title="Home", icon="🏠", default=True)]
 pages += [st.Page(lesson.script, title=lesson.title, icon=lesson.icon, url_path=lesson.url_path)

@@ -1,13 +1,24 @@
-"""Streamlit pieces shared by every page: the image picker and URL-backed controls."""
+"""Streamlit pieces shared by every page: the image picker, URL-backed controls and figures.
+
+Whatever a person can type reaches the screen only through :func:`ui.text.literal`: file names
+and URL values are data, never Markdown, and never longer than a line.
+"""
 
 from __future__ import annotations
 
+import math
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
+from streamlit.runtime import Runtime
+from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from core.errors import ImageLoadError
 from core.images import (
@@ -20,12 +31,15 @@ from core.images import (
     image_digest,
 )
 from core.samples import DEFAULT_SAMPLE, SAMPLES
+from ui.cache import cached
 from ui.imaging import fit_for_display
+from ui.text import literal, shorten
 
 UPLOAD = "__upload__"
 PREVIEW_SIDE = 400
-_CHOICE, _UPLOADER, _UPLOADED, _SEEN_UPLOAD, _ERROR = (
-    "image_choice", "uploader", "uploaded_image", "seen_upload_id", "upload_error")
+_CHOICE, _UPLOADER, _UPLOADED, _SEEN_UPLOAD, _ERROR, _URL_NOTICE, _URL_READ = (
+    "image_choice", "uploader", "uploaded_image", "seen_upload_id", "upload_error", "image_url_notice",
+    "url_params_read")
 
 
 @dataclass(frozen=True)
@@ -34,12 +48,12 @@ class PickedImage:
 
     Attributes:
         key: a sample name, or ``UPLOAD``.
-        label: what to call it on screen.
+        label: what to call it on screen: plain text (shortened); pass it through
+            :func:`ui.text.literal` before putting it in any Markdown element.
         pixels: ``(H, W, 3) uint8`` RGB, read-only, at most ``WORKING_SIDE`` on its long side.
         digest: sha256 of ``pixels``: the key of every cache computed from it.
         notes: sentences about conversions and resizing, shown under the picker.
         credit: author and licence of a bundled photo; empty for uploads.
-        preview: a copy at most ``PREVIEW_SIDE`` wide or tall, for the sidebar.
     """
 
     key: str
@@ -48,7 +62,11 @@ class PickedImage:
     digest: str
     notes: tuple[str, ...]
     credit: str
-    preview: np.ndarray
+
+    @property
+    def preview(self) -> np.ndarray:
+        """A copy at most ``PREVIEW_SIDE`` wide or tall, for the sidebar (cached, not kept per session)."""
+        return cached(fit_for_display)(self.pixels, PREVIEW_SIDE)
 
 
 @st.cache_resource(show_spinner=False)
@@ -56,41 +74,119 @@ def _sample(name: str) -> PickedImage:
     sample = SAMPLES[name]
     pixels = sample.load()
     pixels.setflags(write=False)
-    return PickedImage(name, sample.title, pixels, image_digest(pixels), (), sample.credit,
-                       fit_for_display(pixels, PREVIEW_SIDE))
+    return PickedImage(name, sample.title, pixels, image_digest(pixels), (), sample.credit)
 
 
 def _labels() -> dict[str, str]:
     labels = {name: f"{'📷' if sample.kind == 'photo' else '🧪'} {sample.title}"
               for name, sample in SAMPLES.items()}
     if _UPLOADED in st.session_state:
-        labels[UPLOAD] = f"Your upload: {st.session_state[_UPLOADED].label}"
+        labels[UPLOAD] = f"Your upload: {st.session_state[_UPLOADED].label}"   # an option: plain text
     return labels
+
+
+def read_upload(upload: UploadedFile) -> bytes:
+    """The bytes of ``upload``, after which Streamlit's copy is dropped.
+
+    Streamlit keeps every uploaded file in memory until the browser deletes it or the session
+    ends. A page decodes a file once and keeps what it decoded, so the raw bytes are released
+    here (as ``st.chat_input`` does with its files): from the next run on the widget reports the
+    file as deleted, and the session pins only its decoded working copy.
+    """
+    data = upload.getvalue()
+    ctx = get_script_run_ctx()
+    manager = getattr(ctx, "uploaded_file_mgr", None)
+    if ctx is not None and isinstance(manager, MemoryUploadedFileManager):
+        manager.remove_file(session_id=ctx.session_id, file_id=upload.file_id)
+    return data
+
+
+# What one session may keep of files it sent but no page has read (bytes): two full-size files.
+PENDING_UPLOAD_BYTES = 2 * DEFAULT_MAX_BYTES
+# Streamlit keeps a closed tab's session this long for a reconnect (server.disconnectedSessionTTL),
+# then forgets the session but not its uploaded files; after this the files are dropped too.
+ORPHANED_AFTER_S = 120.0
+_NO_CONNECTION_SINCE: dict[str, float] = {}
+_SWEEP_LOCK = threading.Lock()
+_SWEEPER: threading.Thread | None = None
+
+
+def limit_pending_uploads(now: float | None = None) -> int:
+    """Drop uploaded bytes no page will read; return how many bytes were freed.
+
+    Anyone holding a session's upload URL can send files that no widget ever reads. A connected
+    session keeps only its newest ``PENDING_UPLOAD_BYTES``; a session without a connection for
+    ``ORPHANED_AFTER_S`` keeps none. ``app.py`` calls this on every run and every 30 s.
+    """
+    if not Runtime.exists():
+        return 0
+    runtime = Runtime.instance()
+    manager = runtime.uploaded_file_mgr
+    if not isinstance(manager, MemoryUploadedFileManager):
+        return 0
+    now = time.monotonic() if now is None else now
+    freed = 0
+    with _SWEEP_LOCK:
+        storage = dict(manager.file_storage)
+        for session_id in [s for s in _NO_CONNECTION_SINCE if s not in storage]:
+            del _NO_CONNECTION_SINCE[session_id]
+        for session_id, files in storage.items():
+            records = list(files.values())             # in upload order
+            if runtime.get_app_session(session_id) is None:
+                if now - _NO_CONNECTION_SINCE.setdefault(session_id, now) >= ORPHANED_AFTER_S:
+                    freed += sum(len(r.data) for r in records)
+                    manager.remove_session_files(session_id)
+                    del _NO_CONNECTION_SINCE[session_id]
+                continue
+            _NO_CONNECTION_SINCE.pop(session_id, None)
+            kept = 0
+            for record in reversed(records):          # newest first
+                kept += len(record.data)
+                if kept > PENDING_UPLOAD_BYTES:
+                    manager.remove_file(session_id, record.file_id)
+                    freed += len(record.data)
+    return freed
+
+
+def start_upload_sweeper(interval_s: float = 30.0) -> threading.Thread:
+    """Run :func:`limit_pending_uploads` every ``interval_s`` in one daemon thread per process."""
+    global _SWEEPER
+    with _SWEEP_LOCK:
+        if _SWEEPER is None or not _SWEEPER.is_alive():
+            def sweep() -> None:
+                while True:
+                    time.sleep(interval_s)
+                    limit_pending_uploads()
+            _SWEEPER = threading.Thread(target=sweep, name="scalescope-upload-sweeper", daemon=True)
+            _SWEEPER.start()
+        return _SWEEPER
 
 
 def _take_new_upload() -> None:
     """Decode a file the person just chose; on failure keep the previous image and say why."""
     upload = st.session_state.get(_UPLOADER)
-    if upload is None or upload.file_id == st.session_state.get(_SEEN_UPLOAD):
+    if not isinstance(upload, UploadedFile) or upload.file_id == st.session_state.get(_SEEN_UPLOAD):
         return
     st.session_state[_SEEN_UPLOAD] = upload.file_id
+    name = upload.name
     try:
-        loaded = decode_image(upload.getvalue())
+        loaded = decode_image(read_upload(upload))
     except ImageLoadError as error:
-        st.session_state[_ERROR] = f"“{upload.name}” was not loaded. {error}"
+        st.session_state[_ERROR] = f"“{literal(name)}” was not loaded. {error}"
         return
-    original = loaded.pixels
-    pixels, scale = fit_working_size(original)
+    height, width = loaded.pixels.shape[:2]
     notes = list(loaded.notes)
+    pixels, scale = fit_working_size(loaded.pixels)
+    del loaded                                         # a full-size original is not kept
     if scale < 1.0:
         notes.append(
-            f"Your image is {original.shape[1]}×{original.shape[0]} pixels; ScaleScope works on a "
+            f"Your image is {width}×{height} pixels; ScaleScope works on a "
             f"{pixels.shape[1]}×{pixels.shape[0]} copy (long side {WORKING_SIDE} px) so every page "
             "stays interactive. Your file itself is not changed.")
     pixels = np.ascontiguousarray(pixels)
     pixels.setflags(write=False)
-    st.session_state[_UPLOADED] = PickedImage(UPLOAD, upload.name, pixels, image_digest(pixels),
-                                              tuple(notes), "", fit_for_display(pixels, PREVIEW_SIDE))
+    st.session_state[_UPLOADED] = PickedImage(UPLOAD, shorten(name), pixels, image_digest(pixels),
+                                              tuple(notes), "")
     st.session_state[_CHOICE] = UPLOAD
 
 
@@ -99,8 +195,8 @@ def _choice_from_url() -> None:
         return
     wanted = st.query_params.get("image", DEFAULT_SAMPLE)
     if wanted not in SAMPLES:
-        st.session_state[_ERROR] = (f"The link asks for a sample called “{wanted}”, which does not "
-                                    f"exist; showing “{DEFAULT_SAMPLE}” instead.")
+        st.session_state[_URL_NOTICE] = (f"The link asks for a sample called “{literal(wanted)}”, which "
+                                         f"does not exist; showing “{DEFAULT_SAMPLE}” instead.")
         wanted = DEFAULT_SAMPLE
     st.session_state[_CHOICE] = wanted
 
@@ -121,6 +217,9 @@ def image_picker() -> PickedImage:
         error = st.session_state.pop(_ERROR, None)
         if error:
             st.error(error)
+        notice = st.session_state.pop(_URL_NOTICE, None)
+        if notice:
+            st.warning(notice, icon="🔗")
         picked = st.session_state[_UPLOADED] if choice == UPLOAD else _sample(choice)
         st.image(picked.preview, width="stretch")
         st.caption(f"{picked.pixels.shape[1]}×{picked.pixels.shape[0]} px")
@@ -140,33 +239,95 @@ def current_image() -> PickedImage:
     return st.session_state["picked_image"]
 
 
+def _url_notice(key: str, raw: str, problem: str, used: object) -> None:
+    """Say once per session that the link's ``key=raw`` was not used, and what is used instead.
+
+    Only a parameter's first reading in a session comes from a link someone followed: after it
+    the page has written the value it uses back into the URL, so later runs need no notice.
+    """
+    st.warning(f"The link sets {key} to “{literal(raw)}”, which {problem}; using {used} instead.",
+               icon="🔗")
+
+
+def _first_reading(key: str) -> bool:
+    read: set[str] = st.session_state.setdefault(_URL_READ, set())
+    first, _ = key not in read, read.add(key)
+    return first
+
+
 def url_int(key: str, default: int, low: int, high: int) -> int:
-    """An integer control's starting value from the URL, clamped into ``[low, high]``."""
+    """An integer control's starting value from the URL, clamped into ``[low, high]``.
+
+    A value that is not a whole number, or lies outside the range, is replaced (by ``default``
+    or the nearest end of the range) with a one-line notice naming the parameter.
+    """
+    raw, first = st.query_params.get(key), _first_reading(key)
+    value = min(max(default, low), high)
+    if raw is None:
+        return value
     try:
-        value = int(st.query_params.get(key, default))
+        wanted = int(raw.strip())
     except ValueError:
-        value = default
-    return min(max(value, low), high)
-
-
-def url_choice(key: str, default: str, options: list[str]) -> str:
-    """A choice's starting value from the URL, or ``default`` when the URL names no valid option."""
-    value = st.query_params.get(key, default)
-    return value if value in options else default
+        if first:
+            _url_notice(key, raw, "is not a whole number", value)
+        return value
+    if not low <= wanted <= high and first:
+        _url_notice(key, raw, f"is outside {low}…{high}", min(max(wanted, low), high))
+    return min(max(wanted, low), high)
 
 
 def url_float(key: str, default: float, low: float, high: float) -> float:
-    """A float control's starting value from the URL, clamped into ``[low, high]``."""
+    """A float control's starting value from the URL, clamped into ``[low, high]`` (with a notice)."""
+    raw, first = st.query_params.get(key), _first_reading(key)
+    value = min(max(default, low), high)
+    if raw is None:
+        return value
     try:
-        value = float(st.query_params.get(key, default))
+        wanted = float(raw.strip())
     except ValueError:
-        value = default
-    return min(max(value, low), high) if np.isfinite(value) else default
+        wanted = math.nan
+    if not math.isfinite(wanted):
+        if first:
+            _url_notice(key, raw, "is not a number", f"{value:g}")
+        return value
+    if not low <= wanted <= high and first:
+        _url_notice(key, raw, f"is outside {low:g}…{high:g}", f"{min(max(wanted, low), high):g}")
+    return min(max(wanted, low), high)
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
-def _built_figure(name: str, key: tuple, _build: Callable[[], go.Figure]) -> go.Figure:
-    return _build()
+def url_choice(key: str, default: str, options: list[str]) -> str:
+    """A choice's starting value from the URL, or ``default`` (with a notice) when it names none."""
+    raw, first = st.query_params.get(key), _first_reading(key)
+    if raw is None or raw in options:
+        return default if raw is None else raw
+    if first:
+        _url_notice(key, raw, "is not one of the choices", f"“{default}”")
+    return default
+
+
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
+def url_bool(key: str, default: bool) -> bool:
+    """A switch's starting value from the URL (``1/true/yes/on`` or ``0/false/no/off``)."""
+    raw, first = st.query_params.get(key), _first_reading(key)
+    if raw is None:
+        return default
+    if raw.strip().lower() in _TRUE + _FALSE:
+        return raw.strip().lower() in _TRUE
+    if first:
+        _url_notice(key, raw, "is neither on nor off", "on" if default else "off")
+    return default
+
+
+# The builder of the figure being made in this thread: ``cached`` keys on content only, and a
+# builder is code, so the figure's name and key stand for it (a session is one thread).
+_BUILDING = threading.local()
+
+
+@cached
+def _built_figure(name: str, key: tuple) -> go.Figure:
+    return _BUILDING.build()
 
 
 def show_figure(build: Callable[[], go.Figure], name: str, key: tuple = (),
@@ -174,12 +335,19 @@ def show_figure(build: Callable[[], go.Figure], name: str, key: tuple = (),
     """Draw the figure ``build()`` makes; its toolbar camera saves ``scalescope-<name>.png``.
 
     With a ``key`` (the image digest and every parameter the figure depends on) the built figure
-    is kept, so a rerun that changes something else does not encode its images again. Figures
-    are shared read-only between sessions: the key holds a sha256 of the pixels, never the
-    pixels themselves. ``select="box"`` lets the person drag a rectangle; the page reads it from
+    is kept in the process-wide byte-bounded cache (:mod:`ui.cache`), so a rerun that changes
+    something else does not encode its images again. Figures are shared read-only between
+    sessions. ``select="box"`` lets the person drag a rectangle; the page reads it from
     ``st.session_state["figure-<name>"]`` on the next run.
     """
-    fig = _built_figure(name, key, build) if key else build()
+    if key:
+        _BUILDING.build = build
+        try:
+            fig = _built_figure(name, key)
+        finally:
+            del _BUILDING.build
+    else:
+        fig = build()
     selection = dict(on_select="rerun", selection_mode=select) if select else {}
     st.plotly_chart(fig, key=f"figure-{name}", **selection, config={
         "displaylogo": False,
