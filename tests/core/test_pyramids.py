@@ -200,3 +200,18 @@ def test_cuda_matches_cpu():
     gpu = gaussian_pyramid(x.cuda(), 5)
     for a, b in zip(cpu, gpu):
         assert torch.allclose(a, b.cpu(), atol=1e-5)
+
+
+def test_the_in_place_band_arithmetic_leaves_its_inputs_alone_and_matches_cv2():
+    image = np.random.default_rng(21).random((37, 50, 3), dtype=np.float32)
+    x = torch.from_numpy(image).permute(2, 0, 1)[None].contiguous()
+    before = x.clone()
+    bands = laplacian_pyramid(x, 3)
+    assert torch.equal(x, before)
+    g1 = cv2.pyrDown(image)
+    expected = image - cv2.pyrUp(g1, dstsize=(50, 37))
+    np.testing.assert_allclose(bands[0][0].permute(1, 2, 0).numpy(), expected, atol=1e-5)
+    kept = [b.clone() for b in bands]
+    restored = reconstruct(bands)
+    assert all(torch.equal(a, b) for a, b in zip(bands, kept, strict=True))
+    np.testing.assert_allclose(restored, x, atol=1e-5)
