@@ -18,7 +18,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 DEFAULT = ("pyramids", "scaling", "resize", "search", "modules", "receptive_field", "downsizenet",
-           "training", "pages", "browser", "memory")
+           "training", "pages", "browser", "memory", "gpu")
 
 
 def machine() -> str:
@@ -44,7 +44,7 @@ def parse_tables(markdown: str) -> list[list[dict[str, str]]]:
         elif all(set(c) <= set("-: ") for c in cells):
             continue
         else:
-            current.append(dict(zip(header, cells)))
+            current.append(dict(zip(header, cells, strict=False)))
     return tables
 
 
