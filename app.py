@@ -4,7 +4,8 @@ import streamlit as st
 
 from core.device import configure_threads
 from ui.catalogue import LESSONS
-from ui.widgets import image_picker, limit_pending_uploads, start_upload_sweeper
+from ui.uploads import limit_pending_uploads, start_upload_sweeper
+from ui.widgets import image_picker
 
 
 @st.cache_resource(show_spinner=False)

@@ -115,7 +115,7 @@ def test_streamlit_production_settings():
     from core.images import DEFAULT_MAX_BYTES
 
     assert config["server"]["maxUploadSize"] * 2**20 == DEFAULT_MAX_BYTES   # browser and server agree
-    from ui.widgets import ORPHANED_AFTER_S
+    from ui.uploads import ORPHANED_AFTER_S
 
     assert ORPHANED_AFTER_S >= config["server"]["disconnectedSessionTTL"]   # never before a resume is impossible
     assert config["browser"]["gatherUsageStats"] is False

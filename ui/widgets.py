@@ -7,17 +7,14 @@ and URL values are data, never Markdown, and never longer than a line.
 from __future__ import annotations
 
 import math
+import re
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
-from streamlit.runtime import Runtime
-from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
-from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from core.errors import ImageLoadError
@@ -34,6 +31,19 @@ from core.samples import DEFAULT_SAMPLE, SAMPLES
 from ui.cache import cached
 from ui.imaging import fit_for_display
 from ui.text import literal, shorten
+from ui.uploads import read_upload
+
+# The browser's Markdown renderer (remark-gfm) turns web addresses into links after escapes are
+# resolved, so ``literal`` alone still shows "http://…", "www.…" and e-mail addresses as live
+# links. A word joiner (U+2060, invisible) inside each such prefix leaves nothing to match.
+_AUTOLINK_PREFIX = re.compile(r"(?i)(?<=https)(?=\\:)|(?<=http)(?=\\:)|(?<=www)(?=\\\.)|(?<=\\@)")
+
+
+def shown(text: object, limit: int | None = None) -> str:
+    """User text for a Markdown element: :func:`ui.text.literal` with web addresses defused."""
+    escaped = literal(text) if limit is None else literal(text, limit)
+    return _AUTOLINK_PREFIX.sub("\u2060", escaped)
+
 
 UPLOAD = "__upload__"
 PREVIEW_SIDE = 400
@@ -85,83 +95,6 @@ def _labels() -> dict[str, str]:
     return labels
 
 
-def read_upload(upload: UploadedFile) -> bytes:
-    """The bytes of ``upload``, after which Streamlit's copy is dropped.
-
-    Streamlit keeps every uploaded file in memory until the browser deletes it or the session
-    ends. A page decodes a file once and keeps what it decoded, so the raw bytes are released
-    here (as ``st.chat_input`` does with its files): from the next run on the widget reports the
-    file as deleted, and the session pins only its decoded working copy.
-    """
-    data = upload.getvalue()
-    ctx = get_script_run_ctx()
-    manager = getattr(ctx, "uploaded_file_mgr", None)
-    if ctx is not None and isinstance(manager, MemoryUploadedFileManager):
-        manager.remove_file(session_id=ctx.session_id, file_id=upload.file_id)
-    return data
-
-
-# What one session may keep of files it sent but no page has read (bytes): two full-size files.
-PENDING_UPLOAD_BYTES = 2 * DEFAULT_MAX_BYTES
-# Streamlit keeps a closed tab's session this long for a reconnect (server.disconnectedSessionTTL),
-# then forgets the session but not its uploaded files; after this the files are dropped too.
-ORPHANED_AFTER_S = 120.0
-_NO_CONNECTION_SINCE: dict[str, float] = {}
-_SWEEP_LOCK = threading.Lock()
-_SWEEPER: threading.Thread | None = None
-
-
-def limit_pending_uploads(now: float | None = None) -> int:
-    """Drop uploaded bytes no page will read; return how many bytes were freed.
-
-    Anyone holding a session's upload URL can send files that no widget ever reads. A connected
-    session keeps only its newest ``PENDING_UPLOAD_BYTES``; a session without a connection for
-    ``ORPHANED_AFTER_S`` keeps none. ``app.py`` calls this on every run and every 30 s.
-    """
-    if not Runtime.exists():
-        return 0
-    runtime = Runtime.instance()
-    manager = runtime.uploaded_file_mgr
-    if not isinstance(manager, MemoryUploadedFileManager):
-        return 0
-    now = time.monotonic() if now is None else now
-    freed = 0
-    with _SWEEP_LOCK:
-        storage = dict(manager.file_storage)
-        for session_id in [s for s in _NO_CONNECTION_SINCE if s not in storage]:
-            del _NO_CONNECTION_SINCE[session_id]
-        for session_id, files in storage.items():
-            records = list(files.values())             # in upload order
-            if runtime.get_app_session(session_id) is None:
-                if now - _NO_CONNECTION_SINCE.setdefault(session_id, now) >= ORPHANED_AFTER_S:
-                    freed += sum(len(r.data) for r in records)
-                    manager.remove_session_files(session_id)
-                    del _NO_CONNECTION_SINCE[session_id]
-                continue
-            _NO_CONNECTION_SINCE.pop(session_id, None)
-            kept = 0
-            for record in reversed(records):          # newest first
-                kept += len(record.data)
-                if kept > PENDING_UPLOAD_BYTES:
-                    manager.remove_file(session_id, record.file_id)
-                    freed += len(record.data)
-    return freed
-
-
-def start_upload_sweeper(interval_s: float = 30.0) -> threading.Thread:
-    """Run :func:`limit_pending_uploads` every ``interval_s`` in one daemon thread per process."""
-    global _SWEEPER
-    with _SWEEP_LOCK:
-        if _SWEEPER is None or not _SWEEPER.is_alive():
-            def sweep() -> None:
-                while True:
-                    time.sleep(interval_s)
-                    limit_pending_uploads()
-            _SWEEPER = threading.Thread(target=sweep, name="scalescope-upload-sweeper", daemon=True)
-            _SWEEPER.start()
-        return _SWEEPER
-
-
 def _take_new_upload() -> None:
     """Decode a file the person just chose; on failure keep the previous image and say why."""
     upload = st.session_state.get(_UPLOADER)
@@ -172,7 +105,7 @@ def _take_new_upload() -> None:
     try:
         loaded = decode_image(read_upload(upload))
     except ImageLoadError as error:
-        st.session_state[_ERROR] = f"“{literal(name)}” was not loaded. {error}"
+        st.session_state[_ERROR] = f"“{shown(name)}” was not loaded. {error}"
         return
     height, width = loaded.pixels.shape[:2]
     notes = list(loaded.notes)
@@ -195,7 +128,7 @@ def _choice_from_url() -> None:
         return
     wanted = st.query_params.get("image", DEFAULT_SAMPLE)
     if wanted not in SAMPLES:
-        st.session_state[_URL_NOTICE] = (f"The link asks for a sample called “{literal(wanted)}”, which "
+        st.session_state[_URL_NOTICE] = (f"The link asks for a sample called “{shown(wanted)}”, which "
                                          f"does not exist; showing “{DEFAULT_SAMPLE}” instead.")
         wanted = DEFAULT_SAMPLE
     st.session_state[_CHOICE] = wanted
@@ -245,14 +178,16 @@ def _url_notice(key: str, raw: str, problem: str, used: object) -> None:
     Only a parameter's first reading in a session comes from a link someone followed: after it
     the page has written the value it uses back into the URL, so later runs need no notice.
     """
-    st.warning(f"The link sets {key} to “{literal(raw)}”, which {problem}; using {used} instead.",
+    st.warning(f"The link sets {key} to “{shown(raw)}”, which {problem}; using {used} instead.",
                icon="🔗")
 
 
 def _first_reading(key: str) -> bool:
     read: set[str] = st.session_state.setdefault(_URL_READ, set())
-    first, _ = key not in read, read.add(key)
-    return first
+    if key in read:
+        return False
+    read.add(key)
+    return True
 
 
 def url_int(key: str, default: int, low: int, high: int) -> int:
@@ -348,8 +283,10 @@ def show_figure(build: Callable[[], go.Figure], name: str, key: tuple = (),
             del _BUILDING.build
     else:
         fig = build()
-    selection = dict(on_select="rerun", selection_mode=select) if select else {}
-    st.plotly_chart(fig, key=f"figure-{name}", **selection, config={
-        "displaylogo": False,
-        "toImageButtonOptions": {"format": "png", "filename": f"scalescope-{name}", "scale": 2},
-    })
+    config = {"displaylogo": False,
+              "toImageButtonOptions": {"format": "png", "filename": f"scalescope-{name}", "scale": 2}}
+    if select:
+        st.plotly_chart(fig, key=f"figure-{name}", on_select="rerun", selection_mode=select,  # type: ignore[call-overload]
+                        config=config)
+    else:
+        st.plotly_chart(fig, key=f"figure-{name}", config=config)
