@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from core.scale_invariance.study import (BASE_SIZE, CANVAS, SHAPES, VARIANTS, build_model, draw_shape,
-                              make_dataset, predict, run_study, train_model)
+from core.scale_invariance.study import (BASE_SIZE, CANVAS, SHAPES, VARIANTS, build_model, draw_shape, make_dataset,
+                                        predict, run_study, train_model)
 
 
 def test_shapes_have_the_requested_size():
@@ -57,7 +57,7 @@ def test_the_input_pyramid_averages_probabilities_over_three_scales():
 def test_a_study_can_be_stopped_and_reports_what_it_finished():
     calls = []
     study = run_study(("global-max", "input-pyramid"), seeds=(0,), scales=(1.0, 2.0), steps=30,
-                      test_count=40, on_progress=lambda f, m: calls.append(f) or False)
+                      test_count=40, on_progress=lambda f, m: calls.append(f) or not m.startswith("tested"))
     assert set(study.accuracy) == {"global-max", "input-pyramid"}
     assert study.accuracy["global-max"].shape == (1, 2)
     assert not np.isnan(study.accuracy["input-pyramid"]).any()   # shares global-max's network
