@@ -6,11 +6,15 @@ import streamlit as st
 
 from core.errors import ScaleScopeError
 from core.images import to_tensor
+from core.samples import get_sample
+from core.scale_invariance.cat_scales import feature_similarity
 from core.scale_invariance.near_far import near_and_far
 from core.scale_invariance.shift import POOLS, SHIFTS, shift_study
+from core.scale_invariance.shipped import shipped_models, shipped_study, what_to_notice
 from core.scale_invariance.squares import DEFAULT_SIDES, corner_detectors, invariance_by_shift, run_squares_experiment
-from core.scale_invariance.study import SHAPES, VARIANTS, run_study
+from core.scale_invariance.study import SHAPES, VARIANTS, estimate_seconds, run_study
 from ui import figures, scale_invariance_figures
+from ui.cache import cached
 from ui.widgets import current_image, show_figure, url_int
 
 SIDE_CHOICES = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32)
@@ -31,9 +35,8 @@ def cached_shift(digest: str, _pixels):
     return shift_study(to_tensor(_pixels, "cpu"))
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
-def cached_study(variants: tuple[str, ...], seeds: tuple[int, ...], steps: int, _on_progress):
-    return run_study(variants, seeds, steps=steps, on_progress=_on_progress)
+def cat_pixels():
+    return get_sample("cat").load()
 
 
 image = current_image()
@@ -78,7 +81,7 @@ show_figure(lambda: figures.lines_figure(
     title=f"Similarity of each square's pattern to the {min(sides)}-px square's, by depth",
     x_title="rounds of pooling", y_title="cosine similarity", y_range=(0, 1.05)),
     "squares-similarity", (sides, depth, shift))
-same = [n for n, ok in zip(names, experiment.matches_smallest[depth]) if ok]
+same = [n for n, ok in zip(names, experiment.matches_smallest[depth], strict=True) if ok]
 st.markdown(f"At depth {depth}, these squares leave the same pattern: **{', '.join(same)}**. "
             f"A square whose corners share one pooled unit (its side fits inside a "
             f"{2 ** depth}-pixel cell without crossing a border) collapses to that pattern.")
@@ -122,48 +125,71 @@ st.markdown(
     "then a dense layer, global max pooling, an SPP head, zoom augmentation during training "
     "(0.5×–2×, on the global-max network), and an input pyramid at test time (the global-max "
     "network run at ½, 1 and 2× and its probabilities averaged).")
-c1, c2, c3 = st.columns([3, 1, 1])
-variants = tuple(c1.multiselect("Variants", VARIANTS, default=list(VARIANTS), key="variants"))
-seed_count = c2.slider("Seeds", 1, 5, 3, key="seeds", help="Each variant is trained once per seed.")
-steps = c3.slider("Training steps", 50, 600, 250, 50, key="steps")
-seeds = tuple(range(seed_count))
-st.caption(f"Seeds used: {', '.join(map(str, seeds))}. Batches of 32, Adam (lr 0.003), on the CPU; "
-           "the same seed gives the same data and the same starting weights to every variant.")
-run, stop = st.columns([1, 5])
-if run.button("Train and test", type="primary", key="train"):
-    progress = st.progress(0.0, text="Preparing the data…")
-    stop.button("Stop", key="stop_training", help="Stops after the current step; nothing is kept.")
+shipped, shipped_data = shipped_study()
+study = st.session_state.get("scale_study") or shipped
+live = study is not shipped
+st.markdown(("**Your live study.** " if live else "**The shipped study**, produced by ")
+            + ("" if live else f"`{shipped_data['command']}` in {shipped_data['seconds'] / 60:.0f} minutes on a 2-core "
+               f"CPU ({shipped.steps} steps per network; seeds {', '.join(str(s) for s in shipped.seeds)}). "))
+spread_text = "mean ± std over seeds" if len(study.seeds) > 1 else "one seed, no spread"
+shown_variants = [v for v in study.accuracy if np.isfinite(study.accuracy[v]).any()]
+show_figure(lambda: figures.lines_figure(
+    list(study.scales), {v: study.mean(v) for v in shown_variants},
+    spread={v: study.spread(v) for v in shown_variants} if len(study.seeds) > 1 else None, log_x=True,
+    y_range=(0, 1.05), title=f"Accuracy against test scale (trained at 1×; {spread_text})",
+    x_title="test scale (1 = the training size, 12 px)", y_title="accuracy"),
+    "scale-accuracy", (tuple(shown_variants), study.seeds, study.scales, live))
+table = pd.DataFrame({v: [f"{m:.2f} ± {d:.2f}" if len(study.seeds) > 1 else f"{m:.2f}"
+                          for m, d in zip(study.mean(v), study.spread(v), strict=True)]
+                      for v in shown_variants}, index=[f"{s:g}×" for s in study.scales]).T
+st.dataframe(table)
+st.download_button("Accuracies (CSV)", table.to_csv(), "scale-invariance.csv", "text/csv")
+notice = "\n".join(f"- {line}" for line in what_to_notice(study))
+st.markdown("**What to notice** (from the numbers above):\n\n" + notice)
 
-    def report(fraction: float, message: str) -> bool:
-        progress.progress(min(1.0, fraction), text=message)
-        return True
+st.subheader("The cat, near and far, through each network")
+similarity = cached(feature_similarity)(cat_pixels(), shipped_models())
+show_figure(lambda: figures.lines_figure(
+    list(similarity.scales), dict(similarity.similarity), log_x=True, y_range=(0, 1.05),
+    title="Cosine similarity of the pooled features to those at 1×, the cat's face at 0.25×–4×",
+    x_title="size of the face (1 = 24 px in a 128-px canvas)", y_title="cosine similarity"), "cat-near-far", ())
+st.caption("The shipped seed-0 networks, trained on shapes, read the bundled cat's face placed at each size. "
+           "1 means the network's summary of the far cat is the same as of the near one.")
 
-    try:
-        st.session_state["scale_study"] = cached_study(variants, seeds, steps, report)
-    except ScaleScopeError as error:
-        st.error(str(error))
-    progress.empty()
-study = st.session_state.get("scale_study")
-if study is None:
-    st.info("Press **Train and test**: all six variants with three seeds take about a minute on a "
-            "2-core CPU. The result stays here while you explore the rest of the page.")
-else:
-    shown_variants = [v for v in study.accuracy if not np.isnan(study.accuracy[v]).all()]
-    show_figure(lambda: figures.lines_figure(
-        list(study.scales), {v: study.mean(v) for v in shown_variants},
-        spread={v: study.spread(v) for v in shown_variants}, log_x=True, y_range=(0, 1.05),
-        title=f"Accuracy against test scale (trained at 1×; mean ± std over seeds {list(study.seeds)})",
-        x_title="test scale (1 = the training size, 12 px)", y_title="accuracy"),
-        "scale-accuracy", (tuple(shown_variants), study.seeds, study.scales))
-    table = pd.DataFrame({v: [f"{m:.2f} ± {s:.2f}" for m, s in zip(study.mean(v), study.spread(v))]
-                          for v in shown_variants}, index=[f"{s}×" for s in study.scales]).T
-    st.dataframe(table)
-    st.download_button("Accuracies (CSV)", table.to_csv(), "scale-invariance.csv", "text/csv")
-    st.markdown(
-        "Chance is 25%. Read the curves away from 1×: a network that is accurate only at the "
-        "training size has learned one scale. Global pooling and SPP let the same filters answer "
-        "wherever the object is; zoom augmentation widens the range it has *seen*; the input "
-        "pyramid brings a far object closer before asking.")
+with st.expander("Train your own study (optional)"):
+    c1, c2, c3 = st.columns([3, 1, 1])
+    variants = tuple(c1.multiselect("Variants", VARIANTS, default=["global-max", "zoom-augmentation",
+                                                                    "input-pyramid"], key="variants"))
+    seed_count = c2.slider("Seeds", 1, 5, 1, key="seeds", help="Each variant is trained once per seed.")
+    steps = c3.slider("Training steps", 50, 1000, 400, 50, key="steps")
+    seconds = estimate_seconds(variants, seed_count, steps, shipped.step_seconds)
+    st.caption(f"Estimated time: about {seconds:.0f} s (measured cost per step of each network × {steps} steps × "
+               f"{seed_count} seed{'s' if seed_count > 1 else ''}); the result replaces the shipped one when it ends.")
+    needed = int(shipped_data["steps_to_converge"])
+    if steps < needed:
+        st.warning(f"{steps} steps are fewer than the {needed} the shipped study needed before every variant's "
+                   "accuracy at 1× stopped changing (by 3 points): some variants will still be learning.")
+    run, stop = st.columns([1, 5])
+    if run.button("Train and test", type="primary", key="train") and variants:
+        progress = st.progress(0.0, text="Preparing the data…")
+        stop.button("Stop", key="stop_training", help="Stops the run; the shipped results stay.")
+
+        def report(fraction: float, message: str) -> bool:
+            progress.progress(min(1.0, fraction), text=message)
+            return True
+
+        try:
+            result = run_study(variants, tuple(range(seed_count)), steps=steps, on_progress=report)
+        except ScaleScopeError as error:
+            st.error(str(error))
+        else:
+            if result.complete:
+                st.session_state["scale_study"] = result
+                st.rerun()
+        progress.empty()
+    if live and st.button("Show the shipped study again", key="shipped_again"):
+        del st.session_state["scale_study"]
+        st.rerun()
 
 # ------------------------------------------------------------------------------------------
 st.header("4 · Shift, the sibling of scale")

@@ -86,3 +86,23 @@ def _models(directory: str) -> dict[str, nn.Module]:
 def shipped_models(directory: str | Path = STUDY_DIR) -> dict[str, nn.Module]:
     """The seed-0 network of every trained variant that ships (eval mode, loaded once)."""
     return dict(_models(str(directory)))
+
+
+def what_to_notice(study: ScaleStudy) -> list[str]:
+    """Sentences read off ``study``'s numbers: the best and worst variant away from 1×, and the
+    range over which each keeps most of its 1× accuracy."""
+    away = [i for i, s in enumerate(study.scales) if s != 1.0]
+    if not away:
+        return []
+    means = {v: study.mean(v) for v in study.accuracy if np.isfinite(study.mean(v)).any()}
+    off = {v: float(np.nanmean(m[away])) for v, m in means.items()}
+    best, worst = max(off, key=off.get), min(off, key=off.get)
+    lines = [f"Away from 1×, {best} keeps the most: {off[best]:.0%} on average over the other scales, "
+             f"against {off[worst]:.0%} for {worst} (chance is 25%)."]
+    for variant, m in means.items():
+        held = [s for s, a in zip(study.scales, m, strict=True) if np.isfinite(a) and a >= 0.9]
+        if held:
+            lines.append(f"{variant}: at least 90% from {min(held):g}× to {max(held):g}×.")
+        else:
+            lines.append(f"{variant}: never reaches 90%; its best is {np.nanmax(m):.0%}.")
+    return lines

@@ -35,18 +35,24 @@ def test_near_far_and_shift_sections_render_for_the_sample():
     assert any("d = 0" in m.value for m in at.markdown)
 
 
-def test_training_runs_with_a_progress_bar_and_fills_the_table():
+def test_the_shipped_study_is_there_at_once_and_a_live_run_replaces_it():
     at = _page()
-    assert any("Train and test" in i.value for i in at.info)
+    no_exception(at)
+    table = at.dataframe[0].value
+    assert len(table.index) == 6 and len(table.columns) == 8          # every variant, every scale
+    assert "±" in table.iloc[0, 0]
+    assert any("python -m core.scale_invariance.study" in m.value for m in at.markdown)
+    assert any("What to notice" in m.value and "zoom-augmentation" in m.value for m in at.markdown)
+    assert "cat-near-far" in figures(at)
+    assert at.warning                                                 # 400 steps < the steps needed
     at.multiselect(key="variants").set_value(["global-max", "input-pyramid"])
-    at.slider(key="seeds").set_value(1)
     at.slider(key="steps").set_value(50)
     at.button(key="train").click().run(timeout=120)
     no_exception(at)
     table = at.dataframe[0].value
     assert list(table.index) == ["global-max", "input-pyramid"]
-    assert len(table.columns) == 8
-    assert "scale-accuracy" in figures(at)
+    assert "±" not in table.iloc[0, 0]                                # one seed: no spread shown
+    assert any("Your live study" in m.value for m in at.markdown)
 
 
 def test_a_tiny_upload_gets_sentences_not_tracebacks():
@@ -60,4 +66,4 @@ def test_a_tiny_upload_gets_sentences_not_tracebacks():
     at = _page()
     at.file_uploader(key="uploader").set_value(("tiny.png", buffer.getvalue(), "image/png")).run()
     no_exception(at)
-    assert len(at.warning) == 2      # near/far and shift each explain why they cannot run
+    assert len(at.warning) == 3      # near/far and shift explain why they cannot run; too few steps
