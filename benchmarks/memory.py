@@ -1,14 +1,28 @@
-"""Memory: the app process across 200 reruns (no leak), and the cost of each extra session.
+"""Memory: what sessions cost the server, against the budget in docs/operations.md.
 
-Run: ``.venv/bin/python -m benchmarks.memory``. AppTest runs the app in this process, so the
-process's resident set size is the app's. Caches are bounded (``max_entries``), so after warm-up
-the RSS must stay flat however many reruns follow.
+Run: ``.venv/bin/python -m benchmarks.memory [--uploads 40] [--side 1500] [--extra 5] [--settle 120]``.
+AppTest runs the app in this process, so the process's resident set size is the app's. Measured,
+in order, each against its target:
+
+* one session opening every page (target ≤ 700 MB);
+* one session uploading ``--uploads`` distinct ``--side``² images on /pyramids (≤ 1.2 GB);
+* each of ``--extra`` more sessions holding a 2048² upload on /pyramids (≤ +120 MB each);
+* ``--settle`` seconds after every session has closed, RSS back within 10 % of the level after
+  the first session (the caches keep their bounded bytes: ``SCALESCOPE_CACHE_MB``).
+
+glibc keeps freed image-sized buffers in its heap unless told otherwise; the deployment sets
+``MALLOC_MMAP_THRESHOLD_=131072`` and ``MALLOC_TRIM_THRESHOLD_=131072`` (deploy/kubernetes), and
+``--malloc-trim`` runs this benchmark the same way.
 """
 
 from __future__ import annotations
 
+import argparse
 import gc
 import io
+import os
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -16,9 +30,12 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from core.patterns import zone_plate
+from ui.cache import cache_stats
 from ui.catalogue import LESSONS
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
+TARGETS_MB = {"every page": 700, "uploads": 1200, "per session": 120}
+MALLOC_SETTINGS = {"MALLOC_MMAP_THRESHOLD_": "131072", "MALLOC_TRIM_THRESHOLD_": "131072"}
 
 
 def rss_mb() -> float:
@@ -28,60 +45,87 @@ def rss_mb() -> float:
     return float("nan")
 
 
-def _upload(size: int) -> bytes:
-    plate = zone_plate(size)
+def _settled_rss() -> float:
+    gc.collect()
+    return rss_mb()
+
+
+def _png(side: int, variant: int) -> bytes:
+    """A distinct ``side``² picture per ``variant`` (a zone plate, rolled and tinted)."""
+    plate = np.roll(np.ascontiguousarray(zone_plate(side)), 7 * variant, axis=1)
+    plate = plate.astype(np.int16)
+    plate[..., variant % 3] = (plate[..., variant % 3] + 3 * variant) % 256
     buffer = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(plate)).save(buffer, "PNG")
+    Image.fromarray(plate.astype(np.uint8)).save(buffer, "PNG", compress_level=1)
     return buffer.getvalue()
 
 
-def reruns(count: int = 400) -> None:
-    at = AppTest.from_file(APP, default_timeout=120)
+def _session(data: bytes | None = None, name: str = "upload.png") -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=600)
     at.run()
-    at.switch_page("app_pages/pyramids.py").run()
-    readings = []
-    for i in range(count):
-        at.slider(key="levels").set_value(2 + i % 5).run()
-        if i % 20 == 19:
-            gc.collect()
-            readings.append(rss_mb())
-    # The first reruns fill the bounded caches; a leak would keep climbing in the second half.
-    settled = readings[len(readings) // 2:]
-    slope = np.polyfit(np.arange(len(settled)) * 20, settled, 1)[0]
-    print(f"| {count} reruns of /pyramids (levels 2–6 cycling) | RSS {readings[0]:.0f} MB at rerun 20, "
-          f"{min(settled):.0f}–{max(settled):.0f} MB over the second half | drift {slope * 100:+.1f} MB "
-          "per 100 reruns (second half) |")
+    if data is not None:
+        at.file_uploader(key="uploader").set_value((name, data, "image/png")).run()
+    return at
 
 
-def every_page_then_sessions(extra: int = 5, size: int = 2048) -> None:
-    start = rss_mb()
-    first = AppTest.from_file(APP, default_timeout=300)
-    first.run()
+def _verdict(value: float, target: float) -> str:
+    return "✅" if value <= target else "❌"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--uploads", type=int, default=40)
+    parser.add_argument("--side", type=int, default=1500)
+    parser.add_argument("--extra", type=int, default=5)
+    parser.add_argument("--settle", type=float, default=120.0, help="seconds to wait after the sessions close")
+    parser.add_argument("--malloc-trim", action="store_true", help="rerun with the deployment's glibc settings")
+    args = parser.parse_args(argv)
+    if args.malloc_trim and any(os.environ.get(k) != v for k, v in MALLOC_SETTINGS.items()):
+        command = [sys.executable, "-m", "benchmarks.memory", *(argv or sys.argv[1:])]
+        os.execve(sys.executable, command, {**os.environ, **MALLOC_SETTINGS})  # noqa: S606 (this module)
+
+    print("| scenario | resident memory | target | cache held | |\n|---|---|---|---|---|")
+    start = _settled_rss()
+    first = _session()
     for lesson in LESSONS:
         if lesson.script:
             first.switch_page(lesson.script).run()
-    one_session = rss_mb()
-    print(f"| one session on every page | RSS {start:.0f} → {one_session:.0f} MB | |")
-    data = _upload(size)
-    sessions = []
-    before = rss_mb()
-    for _ in range(extra):
-        at = AppTest.from_file(APP, default_timeout=300)
-        at.run()
-        at.file_uploader(key="uploader").set_value(("big.png", data, "image/png")).run()
-        at.switch_page("app_pages/pyramids.py").run()
-        sessions.append(at)
-    gc.collect()
-    after = rss_mb()
-    print(f"| {extra} more sessions, each with a {size}² upload on /pyramids | RSS {before:.0f} → {after:.0f} MB "
-          f"| {(after - before) / extra:.0f} MB per session |")
+    every_page = _settled_rss()
+    print(f"| one session on every page | {start:.0f} → {every_page:.0f} MB | ≤ {TARGETS_MB['every page']} MB | "
+          f"{cache_stats()['bytes'] / 2**20:.0f} MB | {_verdict(every_page, TARGETS_MB['every page'])} |")
 
+    uploader = _session()
+    uploader.switch_page("app_pages/pyramids.py").run()
+    peak = 0.0
+    for i in range(args.uploads):
+        uploader.file_uploader(key="uploader").set_value((f"u{i}.png", _png(args.side, i), "image/png")).run()
+        peak = max(peak, rss_mb())
+    assert not uploader.exception, [e.value for e in uploader.exception]
+    uploads = _settled_rss()
+    print(f"| one more session: {args.uploads} distinct {args.side}² uploads on /pyramids | {uploads:.0f} MB "
+          f"(peak {peak:.0f}) | ≤ {TARGETS_MB['uploads']} MB | {cache_stats()['bytes'] / 2**20:.0f} MB | "
+          f"{_verdict(max(uploads, peak), TARGETS_MB['uploads'])} |")
 
-def main() -> None:
-    print("| scenario | resident memory | per unit |")
-    print("|---|---|---|")
-    every_page_then_sessions()
-    reruns()
+    before, sessions = _settled_rss(), []
+    for i in range(args.extra):
+        sessions.append(_session(_png(2048, 1000 + i), f"big{i}.png"))
+        sessions[-1].switch_page("app_pages/pyramids.py").run()
+    after = _settled_rss()
+    each = (after - before) / max(args.extra, 1)
+    print(f"| {args.extra} more sessions, each holding a 2048² upload on /pyramids | {before:.0f} → {after:.0f} MB "
+          f"| ≤ +{TARGETS_MB['per session']} MB each | {cache_stats()['bytes'] / 2**20:.0f} MB | "
+          f"+{each:.0f} MB each {_verdict(each, TARGETS_MB['per session'])} |")
+
+    del first, uploader, sessions
+    time.sleep(args.settle)
+    closed = _settled_rss()
+    change = (closed - every_page) / every_page
+    print(f"| {args.settle:.0f} s after every session closed | {closed:.0f} MB ({change:+.0%} against "
+          f"{every_page:.0f} MB after the first session) | within ±10 % | {cache_stats()['bytes'] / 2**20:.0f} MB "
+          f"of {cache_stats()['budget'] / 2**20:.0f} | {'✅' if abs(change) <= 0.10 else '❌'} |")
+    glibc = "deployment glibc settings" if all(os.environ.get(k) == v for k, v in MALLOC_SETTINGS.items()) \
+        else "default glibc settings"
+    print(f"\n{glibc}; SCALESCOPE_CACHE_MB={os.environ.get('SCALESCOPE_CACHE_MB', 'unset (512)')}")
 
 
 if __name__ == "__main__":
