@@ -1,0 +1,125 @@
+"""Classroom mode: ``?present=1`` shows one section of a lesson at a time, in type a room can read.
+
+A page declares its sections once and opens each with :meth:`Lesson.section`::
+
+    lesson = Lesson(["The Gaussian pyramid", "The Laplacian pyramid"])
+    if lesson.section(0, ask="How much more memory do all the octaves take?"):
+        with lesson.more():       # controls a projector does not need
+            ...
+        ...                       # the section's figures
+        lesson.notice("Each octave has a quarter of the pixels of the one below.")
+
+In the normal mode every section shows, with its header and its "what to notice" line. In
+presentation mode only the section named by ``?step=`` (counted from 1) runs, under Previous and
+Next buttons that move the step in the URL, so a teacher's link opens on the right slide;
+secondary controls fold into a "More controls" box, and the teacher's question sits in a
+collapsed box so it can be asked before the figure is revealed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import streamlit as st
+
+PRESENT, STEP = "present", "step"
+
+# Large type and full-width content for a 1280×720 projector; nothing may scroll sideways.
+_CLASSROOM_CSS = """
+<style>
+[data-testid="stMainBlockContainer"] { max-width: 100%; padding: 1rem 2rem 2rem 2rem; }
+[data-testid="stMain"] { overflow-x: hidden; }
+[data-testid="stMainBlockContainer"] p,
+[data-testid="stMainBlockContainer"] li { font-size: 1.45rem; line-height: 1.45; }
+[data-testid="stMainBlockContainer"] h1 { font-size: 2.4rem; }
+[data-testid="stMainBlockContainer"] h2 { font-size: 2.1rem; }
+[data-testid="stMainBlockContainer"] [data-testid="stMetricValue"] { font-size: 2.2rem; }
+[data-testid="stMainBlockContainer"] [data-testid="stMetricLabel"] p { font-size: 1.1rem; }
+[data-testid="stMainBlockContainer"] [data-testid="stCaptionContainer"] p { font-size: 1.2rem; }
+[data-testid="stMainBlockContainer"] [data-testid="stAlert"] p { font-size: 1.6rem; font-weight: 600; }
+</style>
+"""
+
+
+def presenting() -> bool:
+    """Whether the URL asks for classroom mode (``?present=1``)."""
+    return st.query_params.get(PRESENT, "") in ("1", "true", "yes")
+
+
+@dataclass
+class Lesson:
+    """A page's sections, and which of them runs now (all of them outside classroom mode)."""
+
+    titles: list[str]
+    present: bool = field(init=False)
+    step: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.present = presenting()
+        raw = st.query_params.get(STEP, "1")
+        step = int(raw) if raw.isdigit() else 0
+        if self.present and not 1 <= step <= len(self.titles):
+            st.caption(f"The link's step= is not a section number from 1 to {len(self.titles)}; "
+                       "showing section 1.")
+            step = 1
+        self.step = min(max(step, 1), len(self.titles))
+        if self.present:
+            st.markdown(_CLASSROOM_CSS, unsafe_allow_html=True)   # a constant: no user text
+            st.query_params[STEP] = str(self.step)
+        else:
+            self._offer_classroom_mode()
+
+    def _offer_classroom_mode(self) -> None:
+        if st.button("🎓 Present this lesson", key="present-on",
+                     help="Classroom mode: large type, one section at a time with Previous and Next, "
+                          "for a 1280×720 projector. The link it opens can be shared."):
+            st.query_params[PRESENT] = "1"
+            st.query_params[STEP] = "1"
+            st.rerun()
+
+    def _navigation(self) -> None:
+        back, where, forward, leave = st.columns([1, 2, 1, 1])
+        if back.button("◀ Previous", key="present-previous", disabled=self.step <= 1, width="stretch"):
+            self._go(self.step - 1)
+        where.markdown(f"**Section {self.step} of {len(self.titles)}**")
+        if forward.button("Next ▶", key="present-next", disabled=self.step >= len(self.titles), width="stretch"):
+            self._go(self.step + 1)
+        if leave.button("Leave classroom mode", key="present-off", width="stretch"):
+            del st.query_params[PRESENT]
+            del st.query_params[STEP]
+            st.rerun()
+
+    def _go(self, step: int) -> None:
+        st.query_params[STEP] = str(step)
+        st.rerun()
+
+    def section(self, index: int, *, ask: str = "") -> bool:
+        """Open section ``index`` (from 0): draw its header and return whether its body should run.
+
+        ``ask`` is the question for the class, in a collapsed teacher's box (classroom mode only).
+        """
+        title = f"{index + 1} · {self.titles[index]}"
+        if self.present and index + 1 != self.step:
+            return False
+        if self.present:
+            self._navigation()
+        st.header(title)
+        if self.present and ask:
+            with st.expander("Teacher's notes — ask before revealing"):
+                st.markdown(ask)
+        return True
+
+    def notice(self, text: str) -> None:
+        """The section's "what to notice" line: a highlighted box, in large type when presenting."""
+        st.info(f"**What to notice.** {text}")
+
+    @contextlib.contextmanager
+    def more(self) -> Iterator[None]:
+        """Controls a projector does not need: folded away in classroom mode, in place otherwise."""
+        if self.present:
+            with st.expander("More controls"):
+                yield
+        else:
+            yield
