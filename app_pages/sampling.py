@@ -19,8 +19,8 @@ from core.sampling.lesson import (
 )
 from ui import figures
 from ui.cache import cached
-from ui.text import literal
 from ui.sampling_figures import number_grids_figure, overlap_counts_figure, shift_change_figure, true_size_row_figure
+from ui.text import literal
 from ui.widgets import current_image, show_figure, url_choice, url_int
 
 DOWN_LABELS = {"strided-conv": "strided conv", "max-pool": "max pool", "avg-pool": "average pool",
@@ -177,7 +177,8 @@ if down is not None:
         "the mean change of the output divided by its mean distance from its own average (0 means "
         "unchanged). No single number means \"unrelated\": two independent outputs give √2 ≈ 1.41 "
         "when their values are Gaussian and 4/3 when uniform, and a photo against its own pixels "
-        "shuffled gives between about 0.9 and 1.4. Compare the bars with each other. Subsampling without a blur first aliases, so "
+        "shuffled gives between about 0.9 and 1.4. Compare the bars with each other. Subsampling "
+        "without a blur first aliases, so "
         "max pooling jumps when the input moves; Zhang (2019) blurs with a binomial kernel "
         "before keeping every other pixel — blur pooling, and max-blur pooling as the drop-in "
         "replacement for max pooling.")

@@ -35,7 +35,7 @@ def _png(image: np.ndarray) -> bytes:
 
 def measure(label: str, upload: bytes | None, repeats: int = 5) -> None:
     first, change, cached = [], [], []
-    for i in range(repeats):
+    for _ in range(repeats):
         st.cache_data.clear()
         st.cache_resource.clear()
         at = AppTest.from_file(APP, default_timeout=120)

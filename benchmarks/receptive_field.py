@@ -14,8 +14,7 @@ import torch
 
 from benchmarks.pyramids import median_ms
 from core.device import describe_device, device
-from core.receptive_field import (PRESETS, Layer, build_stack, compare_fields, effective_receptive_field,
-                                  receptive_field)
+from core.receptive_field import PRESETS, Layer, build_stack, compare_fields, effective_receptive_field, receptive_field
 
 
 def _sync() -> None:

@@ -150,7 +150,8 @@ def bench_methods(side: int, keys: list[str]) -> None:
     print(f"|{'-' * 28}|-----------:|-----:|{'-' * 38}|----------:|------:|")
     for key in keys:
         name, call = direct(key, image, size)
-        ours = (lambda key=key: resize(image, size, key))
+        def ours(key: str = key) -> object:
+            return resize(image, size, key)
         ms, theirs, spread = interleaved_ms(ours, call, _repeats(ours))
         print(f"| {key:<26} | {ms:10.2f} | {spread:4.1f} | {name:<36} | {theirs:9.2f} | {ms / theirs:5.2f} |")
         extra = context(key, image, size)

@@ -73,7 +73,8 @@ def zip_of_pngs(images: dict[str, np.ndarray]) -> bytes:
     return buffer.getvalue()
 
 
-def compose_stack(levels: list[np.ndarray], gap: int = 4, background: int = 255) -> tuple[np.ndarray, list[tuple[int, int]]]:
+def compose_stack(levels: list[np.ndarray], gap: int = 4,
+                  background: int = 255) -> tuple[np.ndarray, list[tuple[int, int]]]:
     """Stack images vertically, largest at the bottom, each centred: the classic pyramid drawing.
 
     Returns the canvas and, for each level, the ``(top, left)`` where it was placed.
@@ -92,7 +93,8 @@ def compose_stack(levels: list[np.ndarray], gap: int = 4, background: int = 255)
     return canvas, origins
 
 
-def compose_row(levels: list[np.ndarray], gap: int = 8, background: int = 255) -> tuple[np.ndarray, list[tuple[int, int]]]:
+def compose_row(levels: list[np.ndarray], gap: int = 8,
+                background: int = 255) -> tuple[np.ndarray, list[tuple[int, int]]]:
     """Place images left to right at their native size, aligned at the bottom."""
     height = max(level.shape[0] for level in levels)
     width = sum(level.shape[1] for level in levels) + gap * (len(levels) - 1)

@@ -26,7 +26,7 @@ def side_by_side_figure(levels: list[np.ndarray], *, max_side: int = 2 * MAX_DIS
     """Every octave at its native size, left to right."""
     canvas, origins = compose_row(levels)
     fig = image_figure(canvas, max_side=max_side, height=480)
-    for i, ((top, left), level) in enumerate(zip(origins, levels)):
+    for i, ((_top, left), level) in enumerate(zip(origins, levels)):
         fig.add_annotation(x=left + level.shape[1] / 2, y=canvas.shape[0], yanchor="top",
                            text=f"{i}: {level.shape[1]}×{level.shape[0]}", showarrow=False)
     fig.update_layout(title="Octaves side by side at native size (1 screen unit = 1 pixel)")

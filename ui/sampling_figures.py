@@ -29,7 +29,7 @@ def true_size_row_figure(images: list[np.ndarray], titles: list[str], *, title: 
     canvas, origins = compose_row(images)
     drawn_height = int(np.clip(page_width * canvas.shape[0] / canvas.shape[1], 150, 700))
     fig = image_figure(canvas, title=title, max_side=max_side, height=drawn_height + 100)
-    for (top, left), image, label in zip(origins, images, titles):
+    for (_top, left), image, label in zip(origins, images, titles):
         fig.add_annotation(x=left + image.shape[1] / 2, y=canvas.shape[0], yanchor="top",
                            text=label, showarrow=False, font=dict(size=12))
     fig.update_layout(margin=dict(l=10, r=10, t=40, b=50))

@@ -2,13 +2,16 @@
 
 from core.blend.ops import (
     MASKS,
-    laplacian_blend,
-    alpha_blend,
-    make_mask,
-    seam_roughness,
-    max_blend_levels,
     BlendComparison,
+    alpha_blend,
     compare_blends,
+    laplacian_blend,
+    make_mask,
+    max_blend_levels,
+    seam_roughness,
 )
 
-__all__ = ['MASKS', 'laplacian_blend', 'alpha_blend', 'make_mask', 'seam_roughness', 'max_blend_levels', 'BlendComparison', 'compare_blends']
+__all__ = [
+    'MASKS', 'laplacian_blend', 'alpha_blend', 'make_mask', 'seam_roughness', 'max_blend_levels', 'BlendComparison',
+    'compare_blends',
+]

@@ -13,8 +13,17 @@ import numpy as np
 import torch
 
 from core.images import to_image, to_tensor
-from core.pyramids import (decimate, gaussian_pyramid, geometric_storage_ratio, laplacian_pyramid,
-                           pyr_down, pyr_up, pyramid_kernel, reconstruct, storage_ratio)
+from core.pyramids import (
+    decimate,
+    gaussian_pyramid,
+    geometric_storage_ratio,
+    laplacian_pyramid,
+    pyr_down,
+    pyr_up,
+    pyramid_kernel,
+    reconstruct,
+    storage_ratio,
+)
 from core.spectrum import high_frequency_fraction, log_magnitude_spectrum, luminance, radial_power
 
 

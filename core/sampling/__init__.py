@@ -26,7 +26,6 @@ from core.sampling.downsampling import (
     strided_conv,
 )
 from core.sampling.kernels import FIXED_KERNELS, bilinear_kernel, binomial_kernel, fixed_kernel, uniform_kernel
-from core.sizes import conv_output_size, conv_transpose_output_size
 from core.sampling.upsampling import (
     bilinear_transposed_conv,
     bilinear_upsample,
@@ -35,5 +34,12 @@ from core.sampling.upsampling import (
     resize_then_conv,
     transposed_conv,
 )
+from core.sizes import conv_output_size, conv_transpose_output_size
 
-__all__ = ['conv_output_size', 'conv_transpose_output_size', 'FIXED_KERNELS', 'fixed_kernel', 'binomial_kernel', 'bilinear_kernel', 'uniform_kernel', 'strided_conv', 'max_pool', 'max_pool_with_indices', 'avg_pool', 'blur_pool', 'max_blur_pool', 'DOWNSAMPLERS', 'downsample', 'nearest_upsample', 'bilinear_upsample', 'max_unpool', 'transposed_conv', 'bilinear_transposed_conv', 'resize_then_conv', 'overlap_count_map', 'default_overlap_input', 'overlap_interior', 'shift_sensitivity']
+__all__ = [
+    'conv_output_size', 'conv_transpose_output_size', 'FIXED_KERNELS', 'fixed_kernel', 'binomial_kernel',
+    'bilinear_kernel', 'uniform_kernel', 'strided_conv', 'max_pool', 'max_pool_with_indices', 'avg_pool',
+    'blur_pool', 'max_blur_pool', 'DOWNSAMPLERS', 'downsample', 'nearest_upsample', 'bilinear_upsample',
+    'max_unpool', 'transposed_conv', 'bilinear_transposed_conv', 'resize_then_conv', 'overlap_count_map',
+    'default_overlap_input', 'overlap_interior', 'shift_sensitivity',
+]

@@ -1,8 +1,8 @@
-"""Artefacts of resampling: the checkerboard of a transposed convolution, and how much a one-pixel shift changes a result."""
+"""Artefacts of resampling: a transposed convolution's checkerboard, and what a one-pixel shift changes."""
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
@@ -64,7 +64,8 @@ def shift_sensitivity(op: Callable[[torch.Tensor], torch.Tensor], x: torch.Tenso
 
     0 means the output does not notice the shift. What two unrelated outputs give depends on
     their distribution: ``√2`` for independent Gaussians, ``4/3`` for independent uniforms
-    (``E|X - Y| / E|X - μ|``), so compare operations with each other, not with a fixed number. Both inputs are crops of ``x`` one row and column smaller, so no
+    (``E|X - Y| / E|X - μ|``), so compare operations with each other, not with a fixed number.
+    Both inputs are crops of ``x`` one row and column smaller, so no
     border is wrapped around.
 
     Shape:

@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from core.blend import (alpha_blend, compare_blends, laplacian_blend, make_mask, max_blend_levels,
-                        seam_roughness)
+from core.blend import alpha_blend, compare_blends, laplacian_blend, make_mask, max_blend_levels, seam_roughness
 from core.errors import InvalidParameterError
 from core.samples import get_sample
 

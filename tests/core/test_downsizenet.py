@@ -17,9 +17,9 @@ from safetensors.torch import load_file, save
 
 import core.downsizenet.model as model_module
 from core.downsizenet import DownsizeNet, output_size, project_axis
+from core.downsizenet.compare import compare
 from core.downsizenet.lesson import bilinear_check, coefficient_view, task_examples
 from core.downsizenet.tasks import FolderTask, TextureTask, build_classifier
-from core.downsizenet.compare import compare
 from core.downsizenet.train import main
 from core.downsizenet.training import TrainConfig, train
 from core.downsizenet.weights import load_weights, save_weights

@@ -13,8 +13,7 @@ import torch
 from PIL import Image
 
 from core.errors import ImageLoadError, InvalidParameterError
-from core.images import (BACKGROUND, decode_image, fit_working_size, image_digest, load_image,
-                         to_image, to_tensor)
+from core.images import BACKGROUND, decode_image, fit_working_size, image_digest, load_image, to_image, to_tensor
 
 
 def _pil_bytes(image: Image.Image, fmt: str, **options) -> bytes:

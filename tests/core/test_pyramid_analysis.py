@@ -5,8 +5,7 @@ import numpy as np
 import pytest
 
 from core.patterns import stripes, zone_plate
-from core.pyramids.lesson import (aliasing_demo, build_octaves, down_up, expand_octaves, octave_spectra,
-                                   opencv_agreement)
+from core.pyramids.lesson import aliasing_demo, build_octaves, down_up, expand_octaves, octave_spectra, opencv_agreement
 from core.samples import get_sample
 
 

@@ -6,9 +6,19 @@ import pytest
 import torch
 
 from core.errors import InvalidParameterError
-from core.pyramids import (decimate, gaussian_pyramid, geometric_storage_ratio, laplacian_pyramid,
-                           level_sizes, max_levels, pyr_down, pyr_up, pyramid_kernel, reconstruct,
-                           storage_ratio)
+from core.pyramids import (
+    decimate,
+    gaussian_pyramid,
+    geometric_storage_ratio,
+    laplacian_pyramid,
+    level_sizes,
+    max_levels,
+    pyr_down,
+    pyr_up,
+    pyramid_kernel,
+    reconstruct,
+    storage_ratio,
+)
 
 SIZES = [(1, 1), (1, 9), (2, 2), (3, 5), (8, 8), (17, 10), (31, 64), (64, 31), (101, 77)]
 BACKENDS = ["torch", "opencv"]

@@ -11,15 +11,42 @@ import torch.nn.functional as F
 from torch import nn
 
 from core.errors import InvalidParameterError
-from core.sampling import (DOWNSAMPLERS, avg_pool, bilinear_kernel, bilinear_transposed_conv,
-                           bilinear_upsample, binomial_kernel, blur_pool, conv_output_size,
-                           conv_transpose_output_size, downsample, fixed_kernel, max_blur_pool,
-                           max_pool, max_pool_with_indices, max_unpool, nearest_upsample,
-                           overlap_count_map, overlap_interior, resize_then_conv,
-                           shift_sensitivity, strided_conv, transposed_conv, uniform_kernel)
-from core.sampling.lesson import (GRID_OPS, check_conv_size, check_conv_transpose_size,
-                                    checkerboard_images, downsample_image, grid_example,
-                                    grid_input, overlap, upsample_image)
+from core.sampling import (
+    DOWNSAMPLERS,
+    avg_pool,
+    bilinear_kernel,
+    bilinear_transposed_conv,
+    bilinear_upsample,
+    binomial_kernel,
+    blur_pool,
+    conv_output_size,
+    conv_transpose_output_size,
+    downsample,
+    fixed_kernel,
+    max_blur_pool,
+    max_pool,
+    max_pool_with_indices,
+    max_unpool,
+    nearest_upsample,
+    overlap_count_map,
+    overlap_interior,
+    resize_then_conv,
+    shift_sensitivity,
+    strided_conv,
+    transposed_conv,
+    uniform_kernel,
+)
+from core.sampling.lesson import (
+    GRID_OPS,
+    check_conv_size,
+    check_conv_transpose_size,
+    checkerboard_images,
+    downsample_image,
+    grid_example,
+    grid_input,
+    overlap,
+    upsample_image,
+)
 
 
 def _random(shape, seed=0, dtype=torch.float32) -> torch.Tensor:

@@ -4,8 +4,18 @@ import numpy as np
 import pytest
 import torch
 
-from core.scale_invariance.study import (BASE_SIZE, CANVAS, SHAPES, VARIANTS, build_model, draw_shape, make_dataset,
-                                        predict, run_study, train_model)
+from core.scale_invariance.study import (
+    BASE_SIZE,
+    CANVAS,
+    SHAPES,
+    VARIANTS,
+    build_model,
+    draw_shape,
+    make_dataset,
+    predict,
+    run_study,
+    train_model,
+)
 
 
 def test_shapes_have_the_requested_size():

@@ -1,6 +1,5 @@
 """The squares experiment, against what the corner positions predict by hand."""
 
-import numpy as np
 import pytest
 
 from core.errors import InvalidParameterError
