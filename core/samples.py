@@ -6,10 +6,11 @@ user text ever becomes a file path.
 
 from __future__ import annotations
 
+import functools
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -44,7 +45,7 @@ def _photos() -> dict[str, Sample]:
         credit = f"{entry['author']} — {entry['licence']}. Source: {entry['source']}."
         patch = tuple(entry["patch"]) if "patch" in entry else None
         photos[entry["name"]] = Sample(entry["name"], entry["title"], "photo", credit,
-                                       lambda path=path: load_image(path), patch)
+                                       functools.partial(load_image, path), patch)
     return photos
 
 

@@ -27,7 +27,7 @@ def _pyramid() -> np.ndarray:
 def _search() -> np.ndarray:
     sample = get_sample("cat")
     cat = sample.load().copy()
-    top, left, side = sample.patch
+    top, left, side = sample.patch or (0, 0, 0)
     cv2.rectangle(cat, (left, top), (left + side, top + side), (255, 220, 0), 3)
     return _fit(cat[20:280, 40:430])
 

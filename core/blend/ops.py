@@ -150,5 +150,5 @@ def compare_blends(a: np.ndarray, b: np.ndarray, kind: str, levels: int, *, feat
                           "image B alone": seam_roughness(tb, hard_mask)})
         error = float((reconstruct(laplacian_pyramid(ta, levels)) - ta).abs().max())
         mask_levels = [m[0, 0].numpy() for m in gaussian_pyramid(hard_mask, levels)]
-    images = [to_image(x) for x in results.values()]
-    return BlendComparison(*images, hard_mask[0, 0].numpy(), mask_levels, roughness, error)
+    hard, feathered, pyramid = (to_image(x) for x in results.values())
+    return BlendComparison(hard, feathered, pyramid, hard_mask[0, 0].numpy(), mask_levels, roughness, error)

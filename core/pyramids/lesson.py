@@ -61,7 +61,7 @@ def build_octaves(image: np.ndarray, levels: int, kernel: str = "binomial",
         gaussians = gaussian_pyramid(x, levels, kernel=k)
         bands = laplacian_pyramid(x, levels, kernel=k)
         error = float((reconstruct(bands, kernel=k) - x).abs().max())
-    shapes = [tuple(g.shape[-2:]) for g in gaussians]
+    shapes = [(g.shape[-2], g.shape[-1]) for g in gaussians]
     return Octaves(
         gaussian=[to_image(g) for g in gaussians],
         laplacian=[_hwc(b) for b in bands],
@@ -81,7 +81,7 @@ def expand_octaves(image: np.ndarray, levels: int, kernel: str = "binomial",
         expanded = []
         for i, level in enumerate(gaussians):
             for finer in reversed(gaussians[:i]):
-                level = pyr_up(level, tuple(finer.shape[-2:]), kernel=k)
+                level = pyr_up(level, (finer.shape[-2], finer.shape[-1]), kernel=k)
             expanded.append(to_image(level))
     return expanded
 
@@ -109,7 +109,7 @@ def down_up(image: np.ndarray, kernel: str = "binomial", sigma: float = 1.0) -> 
     k = _kernel(kernel, sigma)
     x = to_tensor(image)
     with torch.no_grad():
-        restored = to_image(pyr_up(pyr_down(x, kernel=k), x.shape[-2:], kernel=k))
+        restored = to_image(pyr_up(pyr_down(x, kernel=k), (x.shape[-2], x.shape[-1]), kernel=k))
     difference = np.abs(restored.astype(np.float32) - image.astype(np.float32))
     return DownUp(restored, difference.max(axis=2), float(difference.max()),
                   float(cv2.PSNR(restored, image)))

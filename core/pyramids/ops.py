@@ -50,7 +50,7 @@ def pyramid_kernel(kind: str = "binomial", sigma: float = 1.0, *,
     [1.0, 4.0, 6.0, 4.0, 1.0]
     """
     if kind == "binomial":
-        weights = [math.comb(4, k) for k in range(5)]
+        weights: list[float] = [float(math.comb(4, k)) for k in range(5)]
     elif kind == "gaussian":
         if not (0.1 <= sigma <= 20.0):
             raise InvalidParameterError(f"sigma must be between 0.1 and 20, got {sigma}.")
@@ -134,7 +134,7 @@ def laplacian_pyramid(x: torch.Tensor, levels: int, *, kernel: torch.Tensor | No
     gaussians = gaussian_pyramid(x, levels, kernel=kernel, backend=backend)
     bands = []
     for fine, coarse in zip(gaussians[:-1], gaussians[1:], strict=True):
-        up = pyr_up(coarse, fine.shape[-2:], kernel=kernel, backend=backend)
+        up = pyr_up(coarse, (fine.shape[-2], fine.shape[-1]), kernel=kernel, backend=backend)
         if _in_place_ok(fine, up, kernel, backend):
             # One pass, no new buffer: the prediction's memory becomes the band.
             np.subtract(fine.numpy(), up.numpy(), out=up.numpy())
@@ -155,7 +155,7 @@ def reconstruct(pyramid: Sequence[torch.Tensor], *, kernel: torch.Tensor | None 
         raise InvalidParameterError("reconstruct needs at least one level, got an empty list.")
     image = pyramid[-1]
     for band in reversed(pyramid[:-1]):
-        up = pyr_up(image, band.shape[-2:], kernel=kernel, backend=backend)
+        up = pyr_up(image, (band.shape[-2], band.shape[-1]), kernel=kernel, backend=backend)
         if _in_place_ok(band, up, kernel, backend):
             np.add(band.numpy(), up.numpy(), out=up.numpy())
             image = up
@@ -303,10 +303,10 @@ def _down_1d(x: torch.Tensor, k: torch.Tensor, dim: int) -> torch.Tensor:
     out_n = (n + 1) // 2
     index = _reflect_101(torch.arange(-radius, n + radius, device=x.device), n)
     padded = x.index_select(dim, index)
-    total = None
-    for t in range(k.numel()):
-        term = k[t] * padded.narrow(dim, t, 2 * out_n - 1)[_stride_2(dim, x.dim())]
-        total = term if total is None else total + term
+    step = _stride_2(dim, x.dim())
+    total = k[0] * padded.narrow(dim, 0, 2 * out_n - 1)[step]
+    for t in range(1, k.numel()):
+        total = total + k[t] * padded.narrow(dim, t, 2 * out_n - 1)[step]
     return total
 
 
@@ -324,10 +324,10 @@ def _up_1d(x: torch.Tensor, k: torch.Tensor, out_n: int, dim: int) -> torch.Tens
         taps = [(m, radius + parity - 2 * m) for m in range(-reach, reach + 1)
                 if abs(parity - 2 * m) <= radius]
         weight_sum = sum(k[t] for _, t in taps)
-        total = None
-        for m, t in taps:
-            term = (k[t] / weight_sum) * padded.narrow(dim, reach + m, n)
-            total = term if total is None else total + term
+        (m0, t0), rest = taps[0], taps[1:]
+        total = (k[t0] / weight_sum) * padded.narrow(dim, reach + m0, n)
+        for m, t in rest:
+            total = total + (k[t] / weight_sum) * padded.narrow(dim, reach + m, n)
         phases.append(total)
     interleaved = torch.stack(phases, dim=dim if dim > 0 else dim + x.dim() + 1)
     shape = list(x.shape)

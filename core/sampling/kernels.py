@@ -115,4 +115,4 @@ def _check_factor(factor: int, name: str = "factor") -> None:
 
 
 def _output_shape(x: torch.Tensor, size: int, stride: int, padding: int) -> tuple[int, int]:
-    return tuple(conv_output_size(n, size, stride, padding) for n in x.shape[-2:])
+    return (conv_output_size(x.shape[-2], size, stride, padding), conv_output_size(x.shape[-1], size, stride, padding))

@@ -67,10 +67,10 @@ class SizeCheck:
     @property
     def agree(self) -> bool:
         """Both refuse (an empty map counts as PyTorch refusing), or both give the same side."""
-        pytorch_refused = self.pytorch_shape is None or 0 in self.pytorch_shape
-        if self.formula is None or pytorch_refused:
-            return self.formula is None and pytorch_refused
-        return self.pytorch_shape[-2:] == (self.formula, self.formula)
+        shape = self.pytorch_shape
+        if self.formula is None or shape is None or 0 in shape:
+            return self.formula is None and (shape is None or 0 in shape)
+        return shape[-2:] == (self.formula, self.formula)
 
 
 def check_conv_size(n: int, kernel: int, stride: int = 1, padding: int = 0,
@@ -185,7 +185,7 @@ def upsample_image(image: np.ndarray, factor: int = 2) -> Upsampled:
         results = {
             "nearest": nearest_upsample(pooled, factor),
             "bilinear": bilinear_upsample(pooled, factor),
-            "max-unpool": max_unpool(pooled, where, factor, output_size=tuple(x.shape[-2:])),
+            "max-unpool": max_unpool(pooled, where, factor, output_size=(x.shape[-2], x.shape[-1])),
             "transposed-conv": bilinear_transposed_conv(pooled, factor),
         }
     images = {name: to_image(result) for name, result in results.items()}
@@ -251,7 +251,7 @@ class CheckerboardImages:
 
 def checkerboard_images(image: np.ndarray, kernel: int, stride: int) -> CheckerboardImages:
     """Odena et al.'s comparison on a photo: deconvolution against resize-then-convolve."""
-    window = _centre_window(*image.shape[:2], *CHECKERBOARD_CROP)
+    window = _centre_window(image.shape[0], image.shape[1], *CHECKERBOARD_CROP)
     source = np.ascontiguousarray(image[window])
     x = to_tensor(source, device="cpu")
     with torch.no_grad():

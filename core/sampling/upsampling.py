@@ -62,7 +62,7 @@ def max_unpool(x: torch.Tensor, indices: torch.Tensor, size: int = 2, stride: in
         raise InvalidParameterError(
             f"The indices must have the values' shape {tuple(x.shape)}, got {tuple(indices.shape)}.")
     stride = size if stride is None else stride
-    return F.max_unpool2d(x, indices, size, stride, output_size=output_size)
+    return F.max_unpool2d(x, indices, (size, size), (stride, stride), output_size=output_size)
 
 
 def transposed_conv(x: torch.Tensor, kernel: torch.Tensor, stride: int = 2, padding: int = 0,
