@@ -14,14 +14,11 @@ from PIL import Image
 from core.errors import InvalidParameterError
 from core.patterns import zone_plate
 from core.resize import (
-    BILINEARS,
-    DEFAULT_METHODS,
     METHODS,
     TRAINED,
     registry,
     resize,
     scaled_size,
-    trained_key,
     trained_weights,
 )
 from core.resize.lesson import (
@@ -138,14 +135,23 @@ def test_only_rgb_uint8_images_are_accepted(image):
         resize(image, (2, 2), "pillow-box")
 
 
-def test_every_method_has_a_label_library_and_convention_note():
+def test_each_methods_antialias_flag_matches_what_it_does_to_a_fine_grating():
+    # A 0.37 cycles/px grating is far above the Nyquist limit of a 4x smaller grid (0.125): an
+    # antialiasing method must wipe it out, one that is not must let it fold back. Box and area
+    # averages keep exactly the discrete 4-tap box response |sin(4πf) / (4 sin(πf))|.
+    f, amplitude = 0.37, 100.0
+    x = np.arange(256)
+    grating = np.round(127.5 + amplitude * np.sin(2 * np.pi * f * x))[None, :].repeat(256, 0)
+    image = np.repeat(grating[..., None], 3, axis=2).astype(np.uint8)
+    box = amplitude * abs(np.sin(4 * np.pi * f) / (4 * np.sin(np.pi * f))) / np.sqrt(2)
     for key, spec in METHODS.items():
-        assert spec.label and spec.library in ("OpenCV", "Pillow", "PyTorch", "ScaleScope"), key
-        assert ("centres" in spec.note or "top-left" in spec.note or "pooling" in spec.note), key
-    assert set(DEFAULT_METHODS) <= set(METHODS) and set(BILINEARS) <= set(METHODS)
-    trained = [trained_key(p) for p in trained_weights()]
-    assert len(DEFAULT_METHODS) == 8 + len(trained) and set(trained) <= set(DEFAULT_METHODS)
-    assert {k for k in METHODS if k.startswith("downsizenet-") and k != "downsizenet-bilinear"} == set(trained)
+        left = resize(image, (64, 64), key)[8:-8, 8:-8].astype(float).std()
+        if key in ("opencv-area", "pillow-box", "torch-area"):
+            assert spec.antialias and left == pytest.approx(box, abs=1.0), key
+        elif spec.antialias:
+            assert left < 3.0, key            # a windowed filter widened by the scale factor
+        else:
+            assert left > 25.0, key           # a fixed number of taps: the grating aliases
 
 
 # ---------------------------------------------------------------------------------- libraries
