@@ -1,17 +1,19 @@
 """SPP, pyramid pooling and ASPP modules with named, hookable branches."""
 
 from core.modules.layers import (
-    BinConvention,
-    ASPP_RATES,
-    bin_edges,
-    uncovered,
-    SPP,
-    PyramidPooling,
-    ImagePooling,
     ASPP,
+    ASPP_RATES,
+    SPP,
+    BinConvention,
+    ImagePooling,
+    PyramidPooling,
+    bin_edges,
     capture_branches,
-    valid_tap_fraction,
     tap_positions,
+    uncovered,
+    valid_tap_fraction,
+    valid_taps,
 )
 
-__all__ = ['BinConvention', 'ASPP_RATES', 'bin_edges', 'uncovered', 'SPP', 'PyramidPooling', 'ImagePooling', 'ASPP', 'capture_branches', 'valid_tap_fraction', 'tap_positions']
+__all__ = ["BinConvention", "ASPP_RATES", "bin_edges", "uncovered", "SPP", "PyramidPooling", "ImagePooling",
+           "ASPP", "capture_branches", "valid_tap_fraction", "valid_taps", "tap_positions"]

@@ -4,8 +4,8 @@
   detectors of the squares experiment, a centre-surround blob detector — so every channel means
   something; then average pooling down to the chosen output stride.
 * ``random-cnn``: a small CNN with seeded random (Kaiming) weights: what an untrained network sees.
-* ``trained-cnn``: the same small CNN's layout trained for a few hundred steps on the app's
-  synthetic shapes task (``core.scale_invariance.study``): features tuned to edges and corners of shapes.
+* ``trained-cnn``: the same small CNN's layout trained for a few hundred steps to segment the
+  app's synthetic scenes (``core.models.make_scenes``), one pixel in ``stride`` at a time.
 * ``uploaded``: the small CNN with weights from a safetensors file (never unpickled).
 
 Shape: every extractor maps ``(1, 3, H, W)`` in [0, 1] to ``(1, C, ceil(H / s), ceil(W / s))``
@@ -23,10 +23,17 @@ import torch.nn.functional as F
 
 from core.errors import InvalidParameterError
 from core.spectrum import luminance
-from core.scale_invariance.squares import corner_detectors
 
 EXTRACTORS = ("filter-bank", "random-cnn", "trained-cnn", "uploaded")
 STRIDES = (1, 2, 4, 8, 16)
+
+
+def corner_detectors() -> dict[str, torch.Tensor]:
+    """3×3 kernels for a bright region's upper-left and bottom-right corners (+1 inside, −1 outside),
+    the detectors of the squares experiment."""
+    upper_left = -torch.ones(3, 3)
+    upper_left[1:, 1:] = 1
+    return {"upper-left": upper_left, "bottom-right": upper_left.flip(0, 1)}
 
 
 def filter_bank() -> dict[str, torch.Tensor]:
@@ -66,33 +73,41 @@ def small_cnn(channels: int = 16, stride: int = 8) -> nn.Sequential:
 
 def random_cnn(seed: int = 0, stride: int = 8) -> nn.Sequential:
     """:func:`small_cnn` with Kaiming-normal weights drawn from ``seed``, in eval mode."""
-    torch.manual_seed(seed)
+    generator = torch.Generator().manual_seed(seed)
     model = small_cnn(stride=stride)
     for layer in model:
         if isinstance(layer, nn.Conv2d):
-            nn.init.kaiming_normal_(layer.weight, nonlinearity="relu")
+            nn.init.kaiming_normal_(layer.weight, nonlinearity="relu", generator=generator)
             nn.init.zeros_(layer.bias)
     return model.eval()
 
 
 @lru_cache(maxsize=5)
 def trained_cnn(seed: int = 0, steps: int = 300, stride: int = 8) -> nn.Sequential:
-    """:func:`small_cnn` trained on the synthetic shapes task with a global-max head.
+    """:func:`small_cnn` trained to segment the synthetic scenes of :func:`core.models.make_scenes`
+    (a 1×1 classifier on top, labels sampled at the unit centres).
 
     Kept per (seed, steps, stride): training takes seconds, and the returned network is only
-    ever run in eval mode, never changed.
+    ever run in eval mode, never changed. Every random draw comes from generators seeded with
+    ``seed``; the process's global random state is never touched.
     """
-    from core.scale_invariance.study import make_dataset   # the task's data; imported here to keep start-up light
+    from core.models import CLASSES, make_scenes  # imported here to keep start-up light
 
-    torch.manual_seed(seed)
-    trunk = small_cnn(stride=stride)
-    model = nn.Sequential(trunk, nn.AdaptiveMaxPool2d(1), nn.Flatten(), nn.Linear(16, 4))
-    images, labels = make_dataset(2048, 1.0, seed)
-    optimiser = torch.optim.Adam(model.parameters(), lr=3e-3)
+    images, labels, _ = make_scenes(64, 64, seed)
+    x = luminance(torch.from_numpy(images))[:, None]
+    offset = stride // 2
+    y = torch.from_numpy(labels)[:, offset::stride, offset::stride]
+    trunk = random_cnn(seed, stride).train()
+    head = nn.Conv2d(16, len(CLASSES), 1)
     generator = torch.Generator().manual_seed(seed)
+    nn.init.normal_(head.weight, 0.0, 0.01, generator=generator)
+    nn.init.zeros_(head.bias)
+    model = nn.Sequential(trunk, head)
+    optimiser = torch.optim.Adam(model.parameters(), lr=3e-3)
     for _ in range(steps):
-        index = torch.randint(0, len(labels), (32,), generator=generator)
-        loss = F.cross_entropy(model(images[index]), labels[index])
+        index = torch.randint(0, len(x), (16,), generator=generator)
+        logits = model(x[index])[..., : y.shape[1], : y.shape[2]]
+        loss = F.cross_entropy(logits, y[index][..., : logits.shape[2], : logits.shape[3]])
         optimiser.zero_grad()
         loss.backward()
         optimiser.step()

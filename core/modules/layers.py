@@ -8,7 +8,8 @@ activations by name.
 from __future__ import annotations
 
 import math
-from typing import Literal, Sequence
+from collections.abc import Sequence
+from typing import Literal
 
 import torch
 import torch.nn as nn
@@ -91,6 +92,8 @@ class SPP(nn.Module):
 class PyramidPooling(nn.Module):
     """PSPNet's pyramid pooling module.
 
+    Unlike PSPNet (and the trained ``segmenter-psp``), this hand-built layer has no batch norm.
+
     Each branch averages the map into ``b × b`` bins, reduces it to ``C / N`` channels with a 1×1
     convolution and ReLU, and is upsampled back bilinearly (``align_corners=False``); the input
     and the ``N`` branches are concatenated.
@@ -131,6 +134,9 @@ class ImagePooling(nn.Module):
 
 class ASPP(nn.Module):
     """DeepLabv3's atrous spatial pyramid pooling.
+
+    Unlike DeepLabv3 (and the trained ``segmenter-aspp``), this hand-built layer has no batch norm,
+    and the lesson builds it with 16 filters per branch where DeepLabv3 has 256.
 
     Branches: a 1×1 convolution; one 3×3 convolution per rate ``r`` with dilation ``r`` and
     padding ``r`` ("same": the map keeps its size); optionally image pooling. They are concatenated
@@ -201,6 +207,27 @@ def valid_tap_fraction(size: int, rate: int) -> float:
                              for k in (-1, 0, 1)])          # (3, size): tap k valid at position
     per_axis = inside_1d.mean(dim=1)                         # valid fraction of each tap along one axis
     return float(torch.outer(per_axis, per_axis).sum() / 9)
+
+
+def valid_taps(height: int, width: int, rate: int) -> float:
+    """Mean number of a 3×3 atrous kernel's 9 taps that land inside a ``height × width`` map
+    (padding = rate), averaged over every unit of that map.
+
+    The count at a unit is (valid rows of 3) × (valid columns of 3), so its mean over the map is
+    the product of the per-axis means.
+
+    >>> round(valid_taps(38, 57, 12), 2), round(valid_taps(38, 57, 24), 2), round(valid_taps(38, 57, 40), 2)
+    (6.11, 3.75, 1.6)
+    """
+    if height < 1 or width < 1 or rate < 1:
+        raise InvalidParameterError(f"Need a map of at least 1×1 and rate ≥ 1, got {width}×{height}, rate {rate}.")
+
+    def per_axis(size: int) -> float:
+        positions = torch.arange(size)
+        return float(sum(((positions + k * rate >= 0) & (positions + k * rate < size)).float().mean()
+                         for k in (-1, 0, 1)))
+
+    return per_axis(height) * per_axis(width)
 
 
 def tap_positions(row: int, col: int, rate: int, height: int, width: int) -> list[tuple[int, int, bool]]:

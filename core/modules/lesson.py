@@ -12,12 +12,18 @@ import numpy as np
 import torch
 
 from core.errors import InvalidParameterError
-from core.modules.features import (cnn_features, filter_bank_features, load_cnn_weights, random_cnn,
-                           trained_cnn)
 from core.images import to_tensor
-from core.modules import ASPP, SPP, PyramidPooling, bin_edges, capture_branches, tap_positions, uncovered
-from core.receptive_field import (FieldOfView, Layer, branch_fields, build_stack,
-                                  effective_receptive_field, feature_sizes, receptive_field)
+from core.modules.features import cnn_features, filter_bank_features, load_cnn_weights, random_cnn, trained_cnn
+from core.modules.layers import ASPP, SPP, PyramidPooling, bin_edges, capture_branches, tap_positions, uncovered
+from core.receptive_field import (
+    FieldOfView,
+    Layer,
+    branch_fields,
+    build_stack,
+    effective_receptive_field,
+    feature_sizes,
+    receptive_field,
+)
 
 
 def extractor_layers(extractor: str, stride: int) -> list[Layer]:
@@ -55,15 +61,29 @@ def extract(image: np.ndarray, extractor: str, stride: int, *, weights: dict | N
 def build_module(kind: str, channels: int, *, bins: tuple[int, ...] = (4, 2, 1), mode: str = "max",
                  convention: str = "adaptive", rates: tuple[int, ...] = (6, 12, 18),
                  image_pooling: bool = True, seed: int = 0) -> torch.nn.Module:
-    """SPP, pyramid pooling or ASPP with seeded random weights (the module is not trained)."""
-    torch.manual_seed(seed)
+    """SPP, pyramid pooling or ASPP with seeded random weights (the module is not trained).
+
+    These hand-built layers have no batch norm, and the ASPP has 16 filters per branch where
+    DeepLabv3 has 256; the trained segmenters of ``core.models`` have batch norm.
+    Weights come from a ``torch.Generator`` seeded with ``seed``: global random state is untouched.
+    """
+    module: torch.nn.Module
     if kind == "spp":
-        return SPP(bins, mode, convention).eval()
-    if kind == "pyramid-pooling":
-        return PyramidPooling(channels, bins).eval()
-    if kind == "aspp":
-        return ASPP(channels, 16, rates, image_pooling).eval()
-    raise ValueError(f"Unknown module {kind!r}; choose spp, pyramid-pooling or aspp.")
+        module = SPP(bins, mode, convention)
+    elif kind == "pyramid-pooling":
+        module = PyramidPooling(channels, bins)
+    elif kind == "aspp":
+        module = ASPP(channels, 16, rates, image_pooling)
+    else:
+        raise ValueError(f"Unknown module {kind!r}; choose spp, pyramid-pooling or aspp.")
+    generator = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for layer in module.modules():
+            if isinstance(layer, torch.nn.Conv2d):
+                torch.nn.init.kaiming_uniform_(layer.weight, a=5 ** 0.5, generator=generator)
+                if layer.bias is not None:
+                    torch.nn.init.zeros_(layer.bias)
+    return module.eval()
 
 
 def spp_lengths(image: np.ndarray, extractor: str, stride: int, bins: tuple[int, ...], mode: str,
@@ -153,3 +173,22 @@ def spp_grid(feature_shape: tuple[int, int], bins: int, convention: str, geometr
     return (lines(bin_edges(height, bins, convention), image_shape[0]),
             lines(bin_edges(width, bins, convention), image_shape[1]),
             uncovered(height, bins, convention), uncovered(width, bins, convention))
+
+
+def gridding(rates: tuple[int, ...]) -> tuple[np.ndarray, float, int]:
+    """Stacked 3×3 convolutions with these dilations and all-one weights: ``(erf, reached, side)``.
+
+    ``erf`` is the number of paths from each input pixel to the output unit (the gradient of a
+    linear, all-ones stack), normalised to max 1, on its ``side × side`` theoretical field
+    (``side = 1 + 2 Σ rates``); ``reached`` is the share of that square with at least one path.
+    The kernel is separable, so the field is the outer product of the 1-D path counts.
+    """
+    if not rates or min(rates) < 1:
+        raise InvalidParameterError(f"Rates must be positive, got {rates}.")
+    counts = np.ones(1)
+    for rate in rates:
+        kernel = np.zeros(2 * rate + 1)
+        kernel[[0, rate, 2 * rate]] = 1.0
+        counts = np.convolve(counts, kernel)
+    erf = np.outer(counts, counts)
+    return (erf / erf.max()).astype(np.float32), float((erf > 0).mean()), len(counts)

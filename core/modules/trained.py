@@ -1,0 +1,117 @@
+"""What the /modules lesson shows of the trained segmenters (``core.models``): the segmentation of
+the picked image, every head branch's activation, live ablation and the card's ablation table.
+
+The hand-built :class:`~core.modules.layers.ASPP` and :class:`~core.modules.layers.PyramidPooling`
+layers have no batch norm, and that ASPP uses 16 filters per branch where DeepLabv3 uses 256. The
+trained segmenters (``segmenter-aspp``, ``segmenter-psp``) have batch norm after every
+convolution, as in DeepLabv3 and PSPNet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+from core.images import to_tensor
+
+SEGMENTERS = ("segmenter-aspp", "segmenter-psp")
+
+
+@dataclass(frozen=True)
+class BranchMap:
+    """One branch's most responsive channel on this image: its index, map, spread (max − min)."""
+
+    channel: int
+    values: np.ndarray
+    spread: float
+
+    @property
+    def constant(self) -> bool:
+        """True when the whole map has one value (a pooled 1×1 branch always does)."""
+        return self.spread <= 1e-6 * max(1.0, float(np.abs(self.values).max(initial=0.0)))
+
+
+def segment(model: nn.Module, image: np.ndarray, drop: tuple[str, ...] = ()) -> np.ndarray:
+    """The predicted class of every pixel, ``(H, W) int64``, with the branches in ``drop`` zeroed."""
+    x = to_tensor(image, "cpu")
+    with torch.inference_mode():
+        logits = model(x, drop=tuple(drop))
+    return logits[0].argmax(dim=0).numpy().astype(np.int64)
+
+
+def branch_maps(model: nn.Module, image: np.ndarray) -> dict[str, BranchMap]:
+    """Every branch's output on the image, shown through its channel with the largest spread."""
+    x = to_tensor(image, "cpu")
+    with torch.inference_mode():
+        outputs = model.features(x)
+    result = {}
+    for name, value in outputs.items():
+        maps = value[0].numpy()
+        spreads = maps.reshape(maps.shape[0], -1).max(axis=1) - maps.reshape(maps.shape[0], -1).min(axis=1)
+        if float(spreads.max()) <= 0.0:        # e.g. the image-pool branch: pick the largest value instead
+            channel = int(np.argmax(maps.reshape(maps.shape[0], -1).max(axis=1)))
+        else:
+            channel = int(np.argmax(spreads))
+        result[name] = BranchMap(channel, maps[channel].astype(np.float32), float(spreads[channel]))
+    return result
+
+
+def ablate(model: nn.Module, image: np.ndarray, drop: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, float]:
+    """``(full, ablated, changed)``: predictions with every branch and with ``drop`` zeroed, and
+    the share of pixels whose class changed."""
+    full = segment(model, image)
+    ablated = segment(model, image, drop) if drop else full
+    return full, ablated, float((full != ablated).mean())
+
+
+def ablation_rows(card: dict) -> tuple[list[str], dict[str, dict[str, float | None]]]:
+    """The card's ablation table as ``(bins, {"full" | branch: {bin: IoU}})``.
+
+    Accepts ``{name: {bin: iou}}`` or ``{name: {"iou_by_size": {bin: iou}, …}}``.
+    """
+    table = card.get("ablation") or {}
+    rows: dict[str, dict[str, float | None]] = {}
+    for name, entry in table.items():
+        values = entry.get("iou_by_size", entry) if isinstance(entry, dict) else {}
+        rows[str(name)] = {str(k): (None if v is None else float(v)) for k, v in values.items()
+                           if v is None or isinstance(v, int | float)}
+    bins = list(next(iter(rows.values()), {}))
+    return bins, rows
+
+
+def ablation_sentence(card: dict) -> str:
+    """What the ablation table shows, read off its numbers: per dropped branch, the IoU change of
+    the smallest and largest size bins, and which branch costs the most in each bin."""
+    bins, rows = ablation_rows(card)
+    full = rows.get("full")
+    if not full or len(rows) < 2 or not bins:
+        return "The model card has no ablation table."
+    small, large = bins[0], bins[-1]
+
+    def change(name: str, size: str) -> float | None:
+        a, b = rows[name].get(size), full.get(size)
+        return None if a is None or b is None else a - b
+
+    parts = []
+    for name in (n for n in rows if n != "full"):
+        lo, hi = change(name, small), change(name, large)
+        if lo is None or hi is None:
+            continue
+        parts.append(f"without {name}, objects of {large} px change by {hi:+.3f} IoU and objects of "
+                     f"{small} px by {lo:+.3f}")
+    worst = []
+    for size in bins:
+        changes = {n: change(n, size) for n in rows if n != "full"}
+        known = {n: c for n, c in changes.items() if c is not None}
+        if known:
+            name = min(known, key=lambda n: known[n])
+            worst.append(f"{size} px: {name} ({known[name]:+.3f})")
+    text = "; ".join(parts).capitalize() + "." if parts else ""
+    if worst:
+        text += " The branch whose loss hurts most, per size bin — " + ", ".join(worst) + "."
+    if all(abs(c) < 0.01 for n in rows if n != "full" for s in bins if (c := change(n, s)) is not None):
+        text += " No single branch matters much: the others make up for it."
+    return text.strip()
