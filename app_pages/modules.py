@@ -3,11 +3,11 @@
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
-import torch
 
-from core.errors import ScaleScopeError
-from core.modules import ASPP_RATES, valid_tap_fraction
-from core.modules.features import EXTRACTORS, STRIDES
+from core.errors import InvalidParameterError, ScaleScopeError
+from core.models import CLASSES, load_model_or_untrained, model_card, validate_state_dict
+from core.modules import ASPP_RATES, valid_tap_fraction, valid_taps
+from core.modules.features import EXTRACTORS, STRIDES, small_cnn
 from core.modules.lesson import (
     aspp_fields,
     aspp_taps,
@@ -15,13 +15,17 @@ from core.modules.lesson import (
     build_module,
     extract,
     feature_geometry,
+    gridding,
     run_module,
     spp_grid,
     spp_lengths,
 )
-from core.receptive_field import effective_receptive_field
+from core.modules.trained import SEGMENTERS, ablate_by_name, ablation_rows, ablation_sentence, branch_maps_by_name
 from ui import figures
-from ui.modules_figures import spp_bins_figure, spp_vector_figure, taps_figure
+from ui.cache import cached
+from ui.modules_figures import ablation_figure, segmentation_figure, spp_bins_figure, spp_vector_figure, taps_figure
+from ui.text import literal
+from ui.uploads import read_upload
 from ui.widgets import current_image, show_figure, url_choice
 
 MODULES = {"spp": "SPP (He et al.)", "pyramid-pooling": "Pyramid pooling (PSPNet)", "aspp": "ASPP (DeepLabv3)"}
@@ -59,19 +63,6 @@ def cached_spp_lengths(digest: str, extractor: str, stride: int, weights_digest:
     return spp_lengths(_pixels, extractor, stride, bins, mode, convention, weights=_weights)
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
-def cached_gridding(rates: tuple[int, ...]):
-    """ERF of three stacked 3×3 convolutions with these dilations, and the share of its square reached."""
-    torch.manual_seed(0)
-    stack = torch.nn.Sequential(*[torch.nn.Conv2d(1, 1, 3, padding=r, dilation=r, bias=False) for r in rates])
-    for conv in stack:
-        torch.nn.init.constant_(conv.weight, 1.0)   # positive weights: no path cancels another
-    erf = effective_receptive_field(stack, (41, 41), (20, 20)).numpy()
-    span = sum(2 * r for r in rates) + 1
-    window = erf[20 - span // 2:20 + span // 2 + 1, 20 - span // 2:20 + span // 2 + 1]
-    return erf, float((window > 0).mean())
-
-
 st.title("🧩 SPP · pyramid pooling · ASPP")
 st.markdown(
     "CNNs borrowed the image pyramid: pool one feature map at several scales and keep them all. "
@@ -81,27 +72,80 @@ st.markdown(
     "convolutions with holes (atrous, dilated) look at several distances at once, with 'same' "
     "padding so every branch keeps the map's size.")
 
+st.header("A trained segmenter: what each branch does")
+segmenter = st.radio("Trained network", SEGMENTERS, horizontal=True, key="segmenter",
+                     index=SEGMENTERS.index(url_choice("segmenter", SEGMENTERS[0], list(SEGMENTERS))),
+                     format_func={"segmenter-aspp": "ASPP head (DeepLabv3)", "segmenter-psp": "Pyramid pooling head (PSPNet)"}.get)
+model, trained, load_message = load_model_or_untrained(segmenter)   # loaded once per process
+if not trained:
+    st.warning(f"**Untrained.** {load_message}")
+st.caption(("Trained" if trained else "UNTRAINED (initial weights)") + f" {segmenter}: a five-layer trunk at output "
+           "stride 8 with batch norm after every convolution, then the head. The hand-built modules further down "
+           "have no batch norm, and their ASPP has 16 filters per branch where DeepLabv3 has 256.")
+names_all = list(model.branches)
+dropped = tuple(st.multiselect("Drop branches (live ablation)", names_all, default=[], key="drop",
+                               help="The dropped branches' outputs are replaced by zeros before the projection."))
+full_pred, ablated_pred, changed = cached(ablate_by_name)(segmenter, image.pixels, dropped)
+panels = [("prediction, every branch", full_pred)]
+if dropped:
+    panels.append((f"without {', '.join(dropped)}", ablated_pred))
+show_figure(lambda: segmentation_figure(image.pixels, panels, list(CLASSES)), "segmentation",
+            (image.digest, segmenter, trained, dropped))
+if dropped:
+    st.markdown(f"Dropping {', '.join(dropped)} changes the class of **{changed:.1%}** of this image's pixels.")
+maps = cached(branch_maps_by_name)(segmenter, image.pixels)
+show_figure(lambda: figures.heatmap_grid_figure(
+    [m.values for m in maps.values()],
+    [f"{name}: channel {m.channel}" + (" (constant on this image)" if m.constant else f", spread {m.spread:.2f}")
+     for name, m in maps.items()], cols=min(4, len(maps)), colorbar_title="activation", max_side=300),
+    "trained-branches", (image.digest, segmenter, trained))
+st.caption("Each branch is shown through its channel with the largest spread (max − min) on this image. "
+           "A pooled branch of one bin (image pooling, bin 1) gives one value per channel, spread over the map, "
+           "so its map is constant by construction.")
+try:
+    card = model_card(segmenter) if trained else {}
+except (OSError, ScaleScopeError):
+    card = {}
+bins_, rows_ = ablation_rows(card)
+if rows_:
+    st.subheader("Which branch matters for which size")
+    st.dataframe([{"head": "full" if n == "full" else f"without {n}",
+                   **{b: (None if v.get(b) is None else round(v[b], 3)) for b in bins_}} for n, v in rows_.items()],
+                 hide_index=True)
+    show_figure(lambda: ablation_figure(bins_, rows_), "ablation", (segmenter, trained))
+    st.markdown(ablation_sentence(card) + " (IoU of the objects in each size bin on the card's fixed test scenes.)")
+else:
+    st.info("No ablation table: the model card is missing (the network is untrained or its card was not found).")
+
+st.header("Hand-built modules on chosen features")
 c1, c2, c3 = st.columns([2, 3, 1])
 kind = c1.radio("Module", list(MODULES), format_func=MODULES.get, key="module",
                 index=list(MODULES).index(url_choice("module", "spp", list(MODULES))))
 extractor = c2.selectbox("Features to pool", EXTRACTORS, format_func=EXTRACTOR_LABELS.get, key="extractor")
 stride = c3.select_slider("Output stride", STRIDES, value=8, key="stride",
                           help="How many input pixels one feature unit steps (the extractor's jump).")
-st.query_params.update(module=kind)
+st.query_params.update(module=kind, segmenter=segmenter)
 
 weights, weights_digest = None, ""
 if extractor == "uploaded":
     upload = st.file_uploader("Small-CNN weights (.safetensors)", type=["safetensors"], key="weights",
                               help="Loaded as plain tensors with the safetensors format; nothing is unpickled.")
-    if upload is not None:
+    if upload is not None and upload.file_id != st.session_state.get("weights_id"):
         from safetensors import SafetensorError
         from safetensors.torch import load as load_safetensors
 
+        st.session_state["weights_id"] = upload.file_id
         try:
-            weights = load_safetensors(upload.getvalue())
-            weights_digest = upload.file_id
-        except (SafetensorError, ValueError, OSError) as error:
-            st.error(f"“{upload.name}” is not a readable safetensors file ({error}).")
+            tensors = load_safetensors(read_upload(upload))
+            st.session_state["weights_ok"] = validate_state_dict(tensors, small_cnn(stride=stride).state_dict())
+            st.session_state["weights_note"] = ("success", f"Using the weights in “{literal(upload.name)}”.")
+        except (SafetensorError, ValueError, OSError, InvalidParameterError) as error:
+            st.session_state["weights_note"] = ("error", f"“{literal(upload.name)}” was not used: {literal(error, 300)}")
+    note = st.session_state.get("weights_note")
+    if note:
+        (st.success if note[0] == "success" else st.error)(note[1])
+    weights = st.session_state.get("weights_ok")
+    weights_digest = str(st.session_state.get("weights_id", "")) if weights is not None else ""
 
 try:
     features, names = cached_features(image.digest, extractor, stride, weights_digest, weights, image.pixels)
@@ -241,7 +285,7 @@ else:
     st.subheader("When the rate approaches the map size")
     rates_axis = list(range(1, max(2, max(feature_h, feature_w) + 8)))
     show_figure(lambda: figures.lines_figure(
-        rates_axis, {f"this {feature_w}×{feature_h} map": np.array([valid_tap_fraction(min(feature_h, feature_w), r) * 9 for r in rates_axis]),
+        rates_axis, {f"this {feature_w}×{feature_h} map": np.array([valid_taps(feature_h, feature_w, r) for r in rates_axis]),
                      "65×65 (DeepLabv3 Fig. 4)": np.array([valid_tap_fraction(65, r) * 9 for r in rates_axis])},
         title="Valid taps of a 3×3 atrous kernel, averaged over the map", x_title="rate",
         y_title="valid taps (of 9)", y_range=(0, 9.5)), "aspp-valid-taps", (feature_h, feature_w))
@@ -251,12 +295,13 @@ else:
 
 # ------------------------------------------------------------------------------------------
 st.header("Gridding: stacking dilated convolutions")
-st.markdown(
-    "Three 3×3 convolutions that all use rate 2 only ever read every other pixel: their combined "
-    "field is a checkerboard with holes. Hybrid rates such as 1, 2, 5 (Wang et al. 2018) cover "
-    "every pixel of the same-size field.")
 stacks = {"rates 2, 2, 2": (2, 2, 2), "rates 1, 2, 5": (1, 2, 5)}
-maps = [cached_gridding(rates_) for rates_ in stacks.values()]
+maps_ = [gridding(rates_) for rates_ in stacks.values()]
+st.markdown(
+    f"Three 3×3 convolutions that all use rate 2 only ever read every other row and every other column: "
+    f"they reach **{maps_[0][1]:.0%}** of their {maps_[0][2]}-px square (a checkerboard would be 50%). "
+    f"Hybrid rates such as 1, 2, 5 (Wang et al. 2018) reach **{maps_[1][1]:.0%}** of a larger, "
+    f"{maps_[1][2]}-px field.")
 show_figure(lambda: figures.heatmap_grid_figure(
-    [m[0] for m in maps], [f"{name}: {m[1]:.0%} of the field reached" for name, m in zip(stacks, maps)],
-    cols=2, colorbar_title="|gradient| (max 1)", max_side=300), "gridding", tuple(stacks))
+    [m[0] for m in maps_], [f"{name}: {m[1]:.0%} of the {m[2]}-px field reached" for name, m in zip(stacks, maps_)],
+    cols=2, colorbar_title="paths (max 1)", max_side=300), "gridding", tuple(stacks))

@@ -81,3 +81,35 @@ def taps_figure(image: np.ndarray, taps: dict[str, list[tuple[float, float, bool
     fig.update_yaxes(range=[height - 0.5, -0.5], autorange=False)
     fig.update_layout(legend=dict(orientation="h", y=-0.08))
     return fig
+
+
+CLASS_COLOURS = ("#303030", "#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#46f0f0", "#f032e6")
+
+
+def segmentation_figure(image: np.ndarray, panels: list[tuple[str, np.ndarray]], classes: list[str]) -> go.Figure:
+    """The image, then each ``(title, labels)`` panel in class colours, with a legend of the classes."""
+    fig = make_subplots(rows=1, cols=1 + len(panels), subplot_titles=["image", *[t for t, _ in panels]],
+                        horizontal_spacing=0.02)
+    fig.add_trace(go.Image(z=image), row=1, col=1)
+    palette = np.array([[int(c[i:i + 2], 16) for i in (1, 3, 5)] for c in CLASS_COLOURS], np.uint8)
+    for index, (_, labels) in enumerate(panels, start=2):
+        fig.add_trace(go.Image(z=palette[np.asarray(labels) % len(palette)]), row=1, col=index)
+    for k, name in enumerate(classes):
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=name,
+                                 marker=dict(size=12, symbol="square", color=CLASS_COLOURS[k % len(CLASS_COLOURS)])))
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    fig.update_layout(margin=MARGIN, height=360, legend=dict(orientation="h"))
+    return fig
+
+
+def ablation_figure(bins: list[str], rows: dict[str, dict[str, float | None]]) -> go.Figure:
+    """IoU per object-size bin: the full head as a thick line, each head with one branch dropped beside it."""
+    fig = go.Figure()
+    for name, values in rows.items():
+        fig.add_trace(go.Scatter(x=bins, y=[values.get(b) for b in bins], mode="lines+markers",
+                                 name="full head" if name == "full" else f"without {name}",
+                                 line=dict(width=4 if name == "full" else 2, dash=None if name == "full" else "dot")))
+    fig.update_layout(title="IoU by object size, one branch removed at a time", xaxis_title="object side (px)",
+                      yaxis_title="IoU", yaxis_range=[0, 1], margin=MARGIN, height=380)
+    return fig

@@ -103,3 +103,13 @@ def profile_figure(erf_row: np.ndarray, theoretical_row: np.ndarray, row: int) -
     fig.update_layout(title=f"Along input row {row}, through the unit's centre", margin=_MARGIN, height=320,
                       legend=dict(orientation="h", y=-0.3))
     return fig
+
+
+def luo_figure(depth: np.ndarray, measured: np.ndarray, analytic: np.ndarray, *, title: str,
+               y_title: str) -> go.Figure:
+    """Measured points against the analytic line, on log–log axes (a power law is a straight line)."""
+    fig = go.Figure([go.Scatter(x=depth, y=analytic, mode="lines", name="analytic"),
+                     go.Scatter(x=depth, y=measured, mode="markers", name="measured", marker=dict(size=9))])
+    fig.update_layout(title=title, xaxis_title="depth n (layers)", yaxis_title=y_title, xaxis_type="log",
+                      yaxis_type="log", height=340, margin=dict(l=10, r=10, t=50, b=10))
+    return fig

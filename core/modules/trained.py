@@ -115,3 +115,19 @@ def ablation_sentence(card: dict) -> str:
     if all(abs(c) < 0.01 for n in rows if n != "full" for s in bins if (c := change(n, s)) is not None):
         text += " No single branch matters much: the others make up for it."
     return text.strip()
+
+
+def _segmenter(name: str) -> nn.Module:
+    from core.models import load_model_or_untrained
+
+    return load_model_or_untrained(name)[0]
+
+
+def ablate_by_name(name: str, image: np.ndarray, drop: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, float]:
+    """:func:`ablate` on the shipped segmenter ``name`` (trained, or untrained when its file is missing)."""
+    return ablate(_segmenter(name), image, drop)
+
+
+def branch_maps_by_name(name: str, image: np.ndarray) -> dict[str, BranchMap]:
+    """:func:`branch_maps` on the shipped segmenter ``name``."""
+    return branch_maps(_segmenter(name), image)

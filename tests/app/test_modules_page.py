@@ -17,7 +17,8 @@ def test_spp_vector_length_is_the_same_for_every_input_size():
     no_exception(at)
     shown = figures(at)
     assert {"spp-bins", "spp-vector", "gridding"} <= set(shown)
-    lengths = at.dataframe[0].value["vector length"].tolist()
+    table = next(d.value for d in at.dataframe if "vector length" in d.value.columns)
+    lengths = table["vector length"].tolist()
     assert len(set(lengths)) == 1 and lengths[0] == 8 * (16 + 4 + 1)
 
 
@@ -69,5 +70,15 @@ def test_a_clicked_unit_moves_the_taps():
 def test_gridding_reaches_part_of_the_field_with_equal_rates_and_all_of_it_with_hybrid_ones():
     at = _modules()
     titles = json.dumps(figures(at)["gridding"]["layout"]["annotations"])
-    assert "rates 1, 2, 5: 100% of the field reached" in titles
+    assert "rates 1, 2, 5: 100% of the 17-px field reached" in titles and "rates 2, 2, 2: 29% of the 13-px field" in titles
     assert "rates 2, 2, 2: 100%" not in titles
+
+
+def test_trained_segmenter_is_the_default_with_branch_maps_and_live_ablation():
+    at = _modules()
+    no_exception(at)
+    shown = figures(at)
+    assert {"segmentation", "trained-branches"} <= set(shown)
+    at.multiselect(key="drop").set_value(["rate9"]).run()
+    no_exception(at)
+    assert any("changes the class of" in m.value for m in at.markdown)
