@@ -1,7 +1,6 @@
 """SPP, pyramid pooling and ASPP: what each branch of a pyramid module looks at."""
 
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 
 from core.errors import InvalidParameterError, ScaleScopeError
@@ -23,7 +22,7 @@ from core.modules.lesson import (
 from core.modules.trained import SEGMENTERS, ablate_by_name, ablation_rows, ablation_sentence, branch_maps_by_name
 from ui import figures
 from ui.cache import cached
-from ui.modules_figures import ablation_figure, segmentation_figure, spp_bins_figure, spp_vector_figure, taps_figure
+from ui.modules_figures import ablation_figure, segmentation_figure, spp_bins_figure, spp_vector_figure, taps_units_figure
 from ui.text import literal
 from ui.uploads import read_upload
 from ui.widgets import current_image, show_figure, url_choice
@@ -247,17 +246,7 @@ else:
     centre = (geometry.start + row * geometry.jump, geometry.start + col * geometry.jump)
     boxes = {name: (centre[0], centre[1], fov.size) for name, fov in fields.items()}
 
-    def build_taps():
-        fig = taps_figure(image.pixels, taps, boxes)
-        step = max(1, int(np.ceil(np.sqrt(feature_h * feature_w / 3000))))
-        ys, xs = np.mgrid[0:feature_h:step, 0:feature_w:step]
-        fig.add_trace(go.Scatter(
-            x=(geometry.start + xs * geometry.jump).ravel(), y=(geometry.start + ys * geometry.jump).ravel(),
-            customdata=np.stack([ys.ravel(), xs.ravel()], axis=1), mode="markers", showlegend=False,
-            marker=dict(size=max(4, geometry.jump * step), opacity=0), hovertemplate="unit (%{customdata[0]}, %{customdata[1]})<extra></extra>"))
-        return fig
-
-    show_figure(build_taps, "aspp-taps", (image.digest, extractor, stride, rates, row, col), select="points")
+    show_figure(lambda: taps_units_figure(image.pixels, taps, boxes, (feature_h, feature_w), geometry), "aspp-taps", (image.digest, extractor, stride, rates, row, col), select="points")
     st.caption("Click the image (or use the sliders) to move the unit. Each rate-r branch reads 9 "
                "units spread 2r + 1 units wide; dotted squares are each branch's theoretical receptive field.")
     invalid = {name: sum(not ok for *_, ok in points) for name, points in taps.items()}

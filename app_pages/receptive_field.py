@@ -22,7 +22,15 @@ from core.receptive_field import (
     unit_centres,
     unit_field,
 )
-from ui.receptive_field_figures import compare_fields_figure, profile_figure, size_jump_figure, unit_field_figure
+from core.receptive_field.luo import fit_exponent, stack_erfs
+from ui.cache import cached
+from ui.receptive_field_figures import (
+    compare_fields_figure,
+    luo_figure,
+    profile_figure,
+    size_jump_figure,
+    unit_field_figure,
+)
 from ui.widgets import current_image, show_figure, url_choice, url_int
 
 PRESET_LABELS = {"alexnet": "AlexNet", "vgg16": "VGG16", "resnet50": "ResNet-50 (torchvision, v1.5)",
@@ -267,3 +275,20 @@ if comparison is not None:
         "so deeper layers use an ever smaller share of their square. Training widens it again. "
         "The map depends on the inputs and the random weights, because every ReLU passes or blocks "
         "the gradient; switch ReLU off to see the smooth field of a linear stack.")
+
+st.header("Luo et al. (2016), reproduced: the effective field grows as √n")
+luo = cached(stack_erfs)(tuple(range(2, 17)), 3)
+exponent = fit_exponent(luo["depth"], luo["std"])
+share_exponent = fit_exponent(luo["depth"], luo["share"])
+a, b = st.columns(2)
+with a:
+    show_figure(lambda: luo_figure(luo["depth"], luo["std"], luo["analytic"], title="ERF std of n uniform 3×3 convs",
+                                   y_title="std (px)"), "luo-std", ())
+with b:
+    show_figure(lambda: luo_figure(luo["depth"], luo["share"], 2 * luo["analytic"] / luo["field"],
+                                   title="ERF share of the theoretical field", y_title="2·std / field"),
+                "luo-share", ())
+st.markdown(f"For n = 2 … 16 linear 3×3 convolutions with every weight 1, the measured standard deviation "
+            f"grows as n^**{exponent:.3f}** (the exact law is √(n (k² − 1) / 12), exponent 0.5), while the "
+            f"theoretical field 2n + 1 grows linearly: the share falls as n^{share_exponent:.2f}, "
+            "tending to 1/√n as n grows.")

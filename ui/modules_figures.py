@@ -113,3 +113,19 @@ def ablation_figure(bins: list[str], rows: dict[str, dict[str, float | None]]) -
     fig.update_layout(title="IoU by object size, one branch removed at a time", xaxis_title="object side (px)",
                       yaxis_title="IoU", yaxis_range=[0, 1], margin=MARGIN, height=380)
     return fig
+
+
+def taps_units_figure(image: np.ndarray, taps: dict, boxes: dict, feature_shape: tuple[int, int],
+                      geometry: object) -> go.Figure:
+    """:func:`taps_figure` with an invisible, clickable marker on every feature unit (its row, column)."""
+    fig = taps_figure(image, taps, boxes)
+    feature_h, feature_w = feature_shape
+    start, jump = float(geometry.start), float(geometry.jump)  # type: ignore[attr-defined]
+    step = max(1, int(np.ceil(np.sqrt(feature_h * feature_w / 3000))))
+    ys, xs = np.mgrid[0:feature_h:step, 0:feature_w:step]
+    fig.add_trace(go.Scatter(
+        x=(start + xs * jump).ravel(), y=(start + ys * jump).ravel(),
+        customdata=np.stack([ys.ravel(), xs.ravel()], axis=1), mode="markers", showlegend=False,
+        marker=dict(size=max(4, jump * step), opacity=0),
+        hovertemplate="unit (%{customdata[0]}, %{customdata[1]})<extra></extra>"))
+    return fig

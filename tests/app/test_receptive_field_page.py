@@ -40,7 +40,8 @@ def test_the_page_renders_every_section_with_vgg16s_published_field():
     assert set(FIGURES) <= set(figures(at))
     assert [h.value for h in at.header] == [
         "1 · The layer stack", "2 · Size, jump and start, layer by layer",
-        "3 · One unit's field on your image", "4 · Theoretical against effective field"]
+        "3 · One unit's field on your image", "4 · Theoretical against effective field",
+        "Luo et al. (2016), reproduced: the effective field grows as √n"]
     assert metric(at, "Field of the last layer") == "212 px"      # VGG16 pool5 (Araujo et al. 2019)
     assert metric(at, "Jump of the last layer") == "32 px"
     results = _results(at)
