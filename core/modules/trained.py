@@ -109,7 +109,8 @@ def ablation_sentence(card: dict) -> str:
         if known:
             name = min(known, key=lambda n: known[n])
             worst.append(f"{size} px: {name} ({known[name]:+.3f})")
-    text = "; ".join(parts).capitalize() + "." if parts else ""
+    joined = "; ".join(parts)
+    text = joined[:1].upper() + joined[1:] + "." if parts else ""
     if worst:
         text += " The branch whose loss hurts most, per size bin — " + ", ".join(worst) + "."
     if all(abs(c) < 0.01 for n in rows if n != "full" for s in bins if (c := change(n, s)) is not None):
