@@ -99,7 +99,7 @@ def fingerprint(value: Any) -> Any:
         return ("scalar", value.dtype.str, value.item())
     if isinstance(value, torch.Tensor):
         return ("tensor", str(value.dtype), tuple(value.shape),
-                fingerprint(value.detach().cpu().contiguous().view(torch.uint8).numpy()))
+                fingerprint(value.detach().cpu().contiguous().reshape(-1).view(torch.uint8).numpy()))
     if isinstance(value, torch.nn.Module):
         return ("module", type(value).__qualname__, tuple(
             (name, fingerprint(t)) for name, t in value.state_dict().items()))
