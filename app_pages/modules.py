@@ -11,18 +11,23 @@ from core.modules.lesson import (
     aspp_fields,
     aspp_taps,
     branch_erf,
-    build_module,
     extract,
     feature_geometry,
     gridding,
-    run_module,
+    run_head,
     spp_grid,
     spp_lengths,
 )
 from core.modules.trained import SEGMENTERS, ablate_by_name, ablation_rows, ablation_sentence, branch_maps_by_name
 from ui import figures
 from ui.cache import cached
-from ui.modules_figures import ablation_figure, segmentation_figure, spp_bins_figure, spp_vector_figure, taps_units_figure
+from ui.modules_figures import (
+    ablation_figure,
+    segmentation_figure,
+    spp_bins_figure,
+    spp_vector_figure,
+    taps_units_figure,
+)
 from ui.text import literal
 from ui.uploads import read_upload
 from ui.widgets import current_image, show_figure, url_choice
@@ -37,31 +42,6 @@ image = current_image()
 height, width = image.pixels.shape[:2]
 
 
-@st.cache_data(max_entries=16, show_spinner="Extracting features…")
-def cached_features(digest: str, extractor: str, stride: int, weights_digest: str, _weights, _pixels):
-    return extract(_pixels, extractor, stride, weights=_weights)
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def cached_run(digest: str, extractor: str, stride: int, weights_digest: str, kind: str, options: tuple, _features):
-    bins, mode, convention, rates, pooling = options
-    module = build_module(kind, _features.shape[0], bins=bins, mode=mode, convention=convention, rates=rates,
-                          image_pooling=pooling)
-    return run_module(module, _features)
-
-
-@st.cache_data(max_entries=32, show_spinner="Back-propagating from the unit…")
-def cached_erf(extractor: str, stride: int, rate: int, size: tuple[int, int], unit: tuple[int, int]):
-    return branch_erf(extractor, stride, rate, size, unit)
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def cached_spp_lengths(digest: str, extractor: str, stride: int, weights_digest: str, options: tuple,
-                       _weights, _pixels):
-    bins, mode, convention = options
-    return spp_lengths(_pixels, extractor, stride, bins, mode, convention, weights=_weights)
-
-
 st.title("🧩 SPP · pyramid pooling · ASPP")
 st.markdown(
     "CNNs borrowed the image pyramid: pool one feature map at several scales and keep them all. "
@@ -74,7 +54,8 @@ st.markdown(
 st.header("A trained segmenter: what each branch does")
 segmenter = st.radio("Trained network", SEGMENTERS, horizontal=True, key="segmenter",
                      index=SEGMENTERS.index(url_choice("segmenter", SEGMENTERS[0], list(SEGMENTERS))),
-                     format_func={"segmenter-aspp": "ASPP head (DeepLabv3)", "segmenter-psp": "Pyramid pooling head (PSPNet)"}.get)
+                     format_func={"segmenter-aspp": "ASPP head (DeepLabv3)",
+                                   "segmenter-psp": "Pyramid pooling head (PSPNet)"}.get)
 model, trained, load_message = load_model_or_untrained(segmenter)   # loaded once per process
 if not trained:
     st.warning(f"**Untrained.** {load_message}")
@@ -139,7 +120,8 @@ if extractor == "uploaded":
             st.session_state["weights_ok"] = validate_state_dict(tensors, small_cnn(stride=stride).state_dict())
             st.session_state["weights_note"] = ("success", f"Using the weights in “{literal(upload.name)}”.")
         except (SafetensorError, ValueError, OSError, InvalidParameterError) as error:
-            st.session_state["weights_note"] = ("error", f"“{literal(upload.name)}” was not used: {literal(error, 300)}")
+            st.session_state["weights_note"] = (
+                "error", f"“{literal(upload.name)}” was not used: {literal(error, 300)}")
     note = st.session_state.get("weights_note")
     if note:
         (st.success if note[0] == "success" else st.error)(note[1])
@@ -147,7 +129,8 @@ if extractor == "uploaded":
     weights_digest = str(st.session_state.get("weights_id", "")) if weights is not None else ""
 
 try:
-    features, names = cached_features(image.digest, extractor, stride, weights_digest, weights, image.pixels)
+    with st.spinner("Extracting features…"):
+        features, names = cached(extract)(image.pixels, extractor, stride, weights=weights)
 except ScaleScopeError as error:
     st.warning(str(error))
     st.stop()
@@ -165,11 +148,14 @@ if kind == "spp":
                         reverse=True)) or (4, 2, 1)
     mode = b.radio("Pooling", ["max", "avg"], horizontal=True, key="spp_mode")
     convention = c.radio("Bin convention", ["adaptive", "he"], horizontal=True, key="spp_convention",
-                         format_func={"adaptive": "PyTorch adaptive", "he": "He et al.: ⌈a/n⌉ window, ⌊a/n⌋ stride"}.get)
-    run = cached_run(image.digest, extractor, stride, weights_digest, kind, (bins, mode, convention, (), False), features)
+                         format_func={"adaptive": "PyTorch adaptive",
+                                       "he": "He et al.: ⌈a/n⌉ window, ⌊a/n⌋ stride"}.get)
+    run = cached(run_head)(kind, features, bins=bins, mode=mode,
+                             convention=convention, rates=(), image_pooling=False)
     levels = []
     for b_ in bins:
-        rows, cols, missing_rows, missing_cols = spp_grid((feature_h, feature_w), b_, convention, geometry, (height, width))
+        rows, cols, missing_rows, missing_cols = spp_grid((feature_h, feature_w), b_, convention, geometry,
+                                                          (height, width))
         bands = [("rows", geometry.start + (r - 0.5) * geometry.jump, geometry.start + (r + 0.5) * geometry.jump)
                  for r in missing_rows]
         bands += [("cols", geometry.start + (c_ - 0.5) * geometry.jump, geometry.start + (c_ + 0.5) * geometry.jump)
@@ -183,8 +169,7 @@ if kind == "spp":
                 (image.digest, extractor, stride, weights_digest, bins, mode, convention))
     st.markdown(f"{channels} channels × ({' + '.join(f'{b_}²' for b_ in bins)}) = **{len(run.output)}** "
                 "numbers, whatever the size of the image:")
-    rows = cached_spp_lengths(image.digest, extractor, stride, weights_digest, (bins, mode, convention),
-                              weights, image.pixels)
+    rows = cached(spp_lengths)(image.pixels, extractor, stride, bins, mode, convention, weights=weights)
     st.dataframe(rows, hide_index=True)
     st.caption("He et al. size each level's window ⌈a/n⌉ and stride ⌊a/n⌋. For some sizes the n "
                "windows stop short and the last rows are never pooled (a = 10, n = 6: rows 7–9) — shaded "
@@ -199,7 +184,8 @@ elif kind == "pyramid-pooling":
         st.warning(f"{channels} channels cannot be shared evenly by {len(bins)} branches; pick "
                    f"{', '.join(str(n) for n in range(1, 9) if channels % n == 0)} bin sizes.")
         st.stop()
-    run = cached_run(image.digest, extractor, stride, weights_digest, kind, (bins, "avg", "adaptive", (), False), features)
+    run = cached(run_head)(kind, features, bins=bins, mode="avg",
+                             convention="adaptive", rates=(), image_pooling=False)
     reduced = channels // len(bins)
     shown_channel = min(channel, reduced - 1)
     pooled = [run.branches[f"bin{b_}"][shown_channel] for b_ in bins]
@@ -223,10 +209,12 @@ else:
                             help="Output stride 16 uses rates 6, 12, 18; output stride 8 doubles them.")
     rates = ASPP_RATES[output_stride]
     pooling = b.checkbox("Image-pooling branch", value=True, key="aspp_pool")
-    run = cached_run(image.digest, extractor, stride, weights_digest, kind, ((), "", "", rates, pooling), features)
+    run = cached(run_head)(kind, features, bins=(), mode="",
+                             convention="", rates=rates, image_pooling=pooling)
     names_ = list(run.branches)
     show_figure(lambda: figures.heatmap_grid_figure(
-        [run.branches[n][channel % run.branches[n].shape[0]] for n in names_] + [run.output[channel % run.output.shape[0]]],
+        [run.branches[n][channel % run.branches[n].shape[0]] for n in names_]
+        + [run.output[channel % run.output.shape[0]]],
         names_ + ["projected output"], cols=3, colorbar_title="activation", max_side=400),
         "aspp-branches", (image.digest, extractor, stride, weights_digest, rates, pooling, channel))
 
@@ -246,7 +234,8 @@ else:
     centre = (geometry.start + row * geometry.jump, geometry.start + col * geometry.jump)
     boxes = {name: (centre[0], centre[1], fov.size) for name, fov in fields.items()}
 
-    show_figure(lambda: taps_units_figure(image.pixels, taps, boxes, (feature_h, feature_w), geometry), "aspp-taps", (image.digest, extractor, stride, rates, row, col), select="points")
+    show_figure(lambda: taps_units_figure(image.pixels, taps, boxes, (feature_h, feature_w), geometry),
+                "aspp-taps", (image.digest, extractor, stride, rates, row, col), select="points")
     st.caption("Click the image (or use the sliders) to move the unit. Each rate-r branch reads 9 "
                "units spread 2r + 1 units wide; dotted squares are each branch's theoretical receptive field.")
     invalid = {name: sum(not ok for *_, ok in points) for name, points in taps.items()}
@@ -258,7 +247,8 @@ else:
     # The gradient is taken on an input of the image's size (capped, to keep the click fast).
     erf_size = (min(height, 768), min(width, 768))
     try:
-        erf, erf_unit = cached_erf(extractor, stride, erf_rate, erf_size, (row, col))
+        with st.spinner("Back-propagating from the unit…"):
+            erf, erf_unit = cached(branch_erf)(extractor, stride, erf_rate, erf_size, (row, col))
     except ScaleScopeError as error:
         st.warning(f"No effective receptive field for this image: {error}")
     else:
@@ -274,7 +264,8 @@ else:
     st.subheader("When the rate approaches the map size")
     rates_axis = list(range(1, max(2, max(feature_h, feature_w) + 8)))
     show_figure(lambda: figures.lines_figure(
-        rates_axis, {f"this {feature_w}×{feature_h} map": np.array([valid_taps(feature_h, feature_w, r) for r in rates_axis]),
+        rates_axis, {f"this {feature_w}×{feature_h} map":
+                     np.array([valid_taps(feature_h, feature_w, r) for r in rates_axis]),
                      "65×65 (DeepLabv3 Fig. 4)": np.array([valid_tap_fraction(65, r) * 9 for r in rates_axis])},
         title="Valid taps of a 3×3 atrous kernel, averaged over the map", x_title="rate",
         y_title="valid taps (of 9)", y_range=(0, 9.5)), "aspp-valid-taps", (feature_h, feature_w))

@@ -40,19 +40,8 @@ COLUMNS = ["name", "kind", "kernel", "stride", "padding", "dilation"]
 CLICK = "rf-image"
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def cached_fields(stack: tuple):
-    return receptive_field([Layer(*row) for row in stack])
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def cached_sizes(stack: tuple, height: int, width: int):
-    return feature_sizes_that_fit([Layer(*row) for row in stack], (height, width))
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def cached_comparison(stack: tuple, side: int, relu: bool):
-    return compare_fields([Layer(*row) for row in stack], (side, side), relu=relu)
+def layers_of(stack: tuple) -> list[Layer]:
+    return [Layer(*row) for row in stack]
 
 
 def clicked_point() -> tuple[float, float] | None:
@@ -102,11 +91,11 @@ is_preset = layers == PRESETS[preset]
 if not is_preset:
     st.info(f"Your edited stack ({len(layers)} layers), started from {PRESET_LABELS[preset]}.")
 stack = tuple(astuple(layer) for layer in layers)
-fields = cached_fields(stack)
+fields = cached(receptive_field)(layers_of(stack))
 
 # ------------------------------------------------------------------------------------------
 st.header("2 · Size, jump and start, layer by layer")
-sizes, misfit = cached_sizes(stack, height, width)
+sizes, misfit = cached(feature_sizes_that_fit)(layers_of(stack), (height, width))
 table = pd.DataFrame(field_rows(layers, fields, sizes))
 st.dataframe(table, hide_index=True, width="stretch", height=300,
              column_config={"start": st.column_config.NumberColumn(format="%.1f"),
@@ -243,7 +232,7 @@ relu = b.toggle("ReLU after each conv", value=True, key="rf_relu",
 st.query_params.update(side=str(side))
 try:
     with st.spinner("Back-propagating from one unit…"):
-        comparison = cached_comparison(stack[:chosen + 1], side, relu)
+        comparison = cached(compare_fields)(layers_of(stack[:chosen + 1]), (side, side), relu=relu)
 except ScaleScopeError as error:
     st.warning(f"The stack up to {layers[chosen].name} does not work on a {side}×{side} input: {error}")
     comparison = None

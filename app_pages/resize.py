@@ -8,20 +8,21 @@ import streamlit as st
 from core.device import describe_device
 from core.errors import ScaleScopeError
 from core.images import image_digest
-from core.patterns import PATTERNS
+from core.patterns import PATTERNS, draw_pattern
 from core.resize import BILINEARS, DEFAULT_METHODS, METHODS, check_size, scaled_size
 from core.resize.lesson import (
     ALIASING_SIDE,
     evaluate,
     reference_image,
+    reference_view,
     same_name_agreement,
     signed_difference,
-    spectrum,
     wipe,
     zone_plate_aliasing,
     zone_plate_size,
 )
 from ui import figures
+from ui.cache import cached
 from ui.imaging import png_bytes, symmetric_limit, zip_of_pngs
 from ui.resize_figures import difference_matrix_figure, pixel_grid_figure, wipe_figure
 from ui.resize_tools import identify_section, several_images_section
@@ -33,38 +34,6 @@ PATTERN_SIDE = 512
 MODES = {"scale": "a scale factor", "target": "a target width and height"}
 REFERENCE = "ideal (reference)"
 VIEWS = {"lab": "Compare methods", "identify": "Which resize made this?", "several": "Compare on several images"}
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def cached_pattern(name: str):
-    pixels = PATTERNS[name][1](PATTERN_SIDE)
-    return pixels, image_digest(pixels)
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def cached_reference(digest: str, size: tuple, _pixels):
-    return reference_image(_pixels, size)
-
-
-@st.cache_data(max_entries=256, show_spinner=False)
-def cached_report(digest: str, size: tuple, method: str, _pixels, _reference):
-    return evaluate(_pixels, size, method, _reference)
-
-
-@st.cache_data(max_entries=256, show_spinner=False)
-def cached_zone_aliasing(size: tuple, method: str):
-    return zone_plate_aliasing(size, method)
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def cached_reference_view(digest: str, size: tuple, _reference):
-    shown = np.floor(_reference + 0.5).astype(np.uint8)
-    return shown, spectrum(shown)
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def cached_same_name(digest: str, size: tuple, _pixels):
-    return same_name_agreement(_pixels, size)
 
 
 def label(key: str) -> str:
@@ -111,7 +80,8 @@ source = left.selectbox("Image", list(source_labels), format_func=source_labels.
 if source == PICKED:
     pixels, digest, shown_name = picked.pixels, picked.digest, picked.label
 else:
-    pixels, digest = cached_pattern(source)
+    pixels = cached(draw_pattern)(source, PATTERN_SIDE)
+    digest = image_digest(pixels)
     shown_name = PATTERNS[source][0].split(" — ")[0]
 height, width = pixels.shape[:2]
 mode = right.radio("Size the result by", list(MODES), format_func=MODES.get, horizontal=True,
@@ -152,17 +122,17 @@ if not methods:
     st.info("Pick at least one method above to compare.")
     st.stop()
 
-reference = cached_reference(digest, size, pixels)
+reference = cached(reference_image)(pixels, size)
 reports = {}
 for key in methods:
     try:
-        reports[key] = cached_report(digest, size, key, pixels, reference)
+        reports[key] = cached(evaluate)(pixels, size, key, reference)
     except ScaleScopeError as error:
         st.warning(f"{METHODS[key].label}: {error}")
 keys = list(reports)
 if not keys:
     st.stop()
-reference_shown, reference_spectrum = cached_reference_view(digest, size, reference)
+reference_shown, reference_spectrum = cached(reference_view)(reference)
 zone_size = zone_plate_size(size, (height, width))
 setting = (digest, size, tuple(keys))
 
@@ -195,7 +165,7 @@ table = pd.DataFrame({
     "time (ms)": [round(reports[k].time_ms, 2) for k in keys],
     "PSNR (dB)": [number(reports[k].psnr, 2) for k in keys],
     "SSIM": [number(reports[k].ssim, 4) for k in keys],
-    "aliasing (zone plate)": [number(cached_zone_aliasing(zone_size, k), 4) for k in keys],
+    "aliasing (zone plate)": [number(cached(zone_plate_aliasing)(zone_size, k), 4) for k in keys],
 })
 st.dataframe(table, hide_index=True, column_config={
     "time (ms)": st.column_config.NumberColumn(format="%.2f"),
@@ -279,7 +249,7 @@ st.markdown(
 # ------------------------------------------------------------------------------------------
 st.header("5 · Same name, different result")
 try:
-    same = cached_same_name(digest, size, pixels)
+    same = cached(same_name_agreement)(pixels, size)
 except ScaleScopeError as error:
     st.error(str(error))
     same = None

@@ -5,11 +5,10 @@ import pandas as pd
 import streamlit as st
 
 from core.errors import ScaleScopeError
-from core.images import to_tensor
 from core.samples import get_sample
 from core.scale_invariance.cat_scales import feature_similarity
 from core.scale_invariance.near_far import near_and_far
-from core.scale_invariance.shift import POOLS, SHIFTS, shift_study
+from core.scale_invariance.shift import POOLS, SHIFTS, shift_study_of_image
 from core.scale_invariance.shipped import shipped_models, shipped_study, what_to_notice
 from core.scale_invariance.squares import DEFAULT_SIDES, corner_detectors, invariance_by_shift, run_squares_experiment
 from core.scale_invariance.study import SHAPES, VARIANTS, estimate_seconds, run_study
@@ -20,19 +19,13 @@ from ui.widgets import current_image, show_figure, url_int
 SIDE_CHOICES = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def cached_squares(sides: tuple[int, ...], depth: int, shift: int):
-    return run_squares_experiment(sides, depth, shift=shift), invariance_by_shift(sides, depth)
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
-def cached_near_far(digest: str, factor: int, _pixels):
-    return near_and_far(_pixels, factor)
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
-def cached_shift(digest: str, _pixels):
-    return shift_study(to_tensor(_pixels, "cpu"))
+
+
+
 
 
 def cat_pixels():
@@ -62,7 +55,8 @@ depth = c2.slider("Rounds of 2×2 max pooling", 0, 5, url_int("depth", 4, 0, 5),
 shift = c3.slider("Shift the squares (pixels)", 0, 7, 0, key="shift",
                   help="0 puts every square's corner on a pooling-cell border: the lucky alignment.")
 st.query_params.update(depth=str(depth))
-experiment, held_by_shift = cached_squares(sides, depth, shift)
+experiment = cached(run_squares_experiment)(sides, depth, shift=shift)
+held_by_shift = cached(invariance_by_shift)(sides, depth)
 
 show_figure(lambda: scale_invariance_figures.small_matrices_figure(
     {f"{name} detector": k.numpy() for name, k in corner_detectors().items()}), "corner-detectors", ())
@@ -102,7 +96,7 @@ st.markdown(
 factor = st.radio("The far copy is smaller by", [2, 4, 8], index=1, horizontal=True, key="far_factor",
                   format_func=lambda f: f"{f}×")
 try:
-    pair = cached_near_far(image.digest, factor, image.pixels)
+    pair = cached(near_and_far)(image.pixels, factor)
 except ScaleScopeError as error:
     st.warning(str(error))
 else:
@@ -199,7 +193,7 @@ st.markdown(
     "(Zhang 2019, *Making convolutional networks shift-invariant again*) blurs before it "
     "subsamples and changes smoothly.")
 try:
-    shifts = cached_shift(image.digest, image.pixels)
+    shifts = cached(shift_study_of_image)(image.pixels)
 except ScaleScopeError as error:
     st.warning(str(error))
 else:

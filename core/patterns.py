@@ -107,3 +107,10 @@ def _area_down(values: np.ndarray, size: int) -> np.ndarray:
 def _gray(values: np.ndarray) -> np.ndarray:
     gray = np.floor(np.clip(values, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
     return np.repeat(gray[..., None], 3, axis=2)
+
+
+def draw_pattern(name: str, size: int = 512) -> np.ndarray:
+    """The pattern ``name`` of :data:`PATTERNS` drawn ``size`` pixels wide, ``(size, size, 3) uint8``."""
+    if name not in PATTERNS:
+        raise ValueError(f"Unknown pattern {name!r}; choose one of {', '.join(PATTERNS)}.")
+    return PATTERNS[name][1](size)

@@ -11,5 +11,6 @@
 from core.downsizenet.model import DownsizeNet, output_size, project_axis
 from core.downsizenet.seeding import generator as seeded_generator
 from core.downsizenet.seeding import init_parameters
+from core.downsizenet.weights import load_weights
 
-__all__ = ["DownsizeNet", "init_parameters", "output_size", "project_axis", "seeded_generator"]
+__all__ = ["DownsizeNet", "init_parameters", "load_weights", "output_size", "project_axis", "seeded_generator"]

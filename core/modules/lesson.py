@@ -192,3 +192,12 @@ def gridding(rates: tuple[int, ...]) -> tuple[np.ndarray, float, int]:
         counts = np.convolve(counts, kernel)
     erf = np.outer(counts, counts)
     return (erf / erf.max()).astype(np.float32), float((erf > 0).mean()), len(counts)
+
+
+def run_head(kind: str, features: np.ndarray, *, bins: tuple[int, ...] = (4, 2, 1), mode: str = "max",
+             convention: str = "adaptive", rates: tuple[int, ...] = (6, 12, 18),
+             image_pooling: bool = True) -> ModuleRun:
+    """Build the hand-made module ``kind`` for ``features`` ``(C, h, w)`` and run it, branches captured."""
+    module = build_module(kind, features.shape[0], bins=bins, mode=mode, convention=convention, rates=rates,
+                          image_pooling=image_pooling)
+    return run_module(module, features)

@@ -352,3 +352,9 @@ def _pair(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if a.shape != b.shape:
         raise InvalidParameterError(f"The two images differ in shape: {a.shape} and {b.shape}.")
     return a, b
+
+
+def reference_view(reference: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The band-limited reference as a displayable uint8 image (rounded half up) and its spectrum."""
+    shown = np.floor(reference + 0.5).astype(np.uint8)
+    return shown, spectrum(shown)

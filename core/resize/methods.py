@@ -38,8 +38,7 @@ import torch
 from PIL import Image
 
 from core.device import device
-from core.downsizenet import DownsizeNet
-from core.downsizenet.weights import load_weights
+from core.downsizenet import DownsizeNet, load_weights
 from core.errors import InvalidParameterError
 from core.images import DEFAULT_MAX_PIXELS
 from core.resize import backends as b
@@ -73,6 +72,11 @@ def _t(template: str, mode: str, options: str = "") -> str:
 
 _BILINEAR_AA = ", align_corners=False, antialias=True"
 _BILINEAR_NO_AA = ", align_corners=False, antialias=False"
+
+@lru_cache(maxsize=1)
+def _bilinear_downsizenet() -> torch.nn.Module:
+    return DownsizeNet.as_bilinear().to(device()).eval()
+
 
 _BUILT_IN: dict[str, ResizeMethod] = {
     "opencv-nearest": ResizeMethod(
@@ -161,11 +165,6 @@ _BUILT_IN: dict[str, ResizeMethod] = {
         False, b.downsizenet(lambda: _bilinear_downsizenet()),
         "core.resize.resize(image, ({h}, {w}), 'downsizenet-bilinear')"),
 }
-
-
-@lru_cache(maxsize=1)
-def _bilinear_downsizenet() -> torch.nn.Module:
-    return DownsizeNet.as_bilinear().to(device()).eval()
 
 
 @lru_cache(maxsize=16)

@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from core.errors import InvalidParameterError
+from core.images import to_tensor
 from core.sampling import blur_pool, max_blur_pool, max_pool
 
 SHIFTS = range(8)
@@ -79,3 +80,8 @@ def shift_study(x: torch.Tensor) -> ShiftStudy:
                 unchanged[k] = float((out[..., :compare] == target).float().mean())
         change[name] = np.array(values)
     return ShiftStudy(change, unchanged)
+
+
+def shift_study_of_image(image: np.ndarray) -> ShiftStudy:
+    """:func:`shift_study` on an ``(H, W, 3) uint8`` RGB image, on the CPU."""
+    return shift_study(to_tensor(image, "cpu"))
