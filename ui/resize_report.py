@@ -105,7 +105,7 @@ def _thumbnails(folder: Path, names: list[str], methods: list[str], scale, size)
             image = load_image(folder / name)
         except (ScaleScopeError, OSError):
             continue
-        target = target_size(*image.shape[:2], scale, size)
+        target = target_size(image.shape[0], image.shape[1], scale, size)
         cells = "".join(f"<figure><img src='{_png_uri(resize(image, target, k))}'><figcaption>"
                         f"{html.escape(_label(k))}</figcaption></figure>" for k in methods)
         parts.append(f"<h3>{html.escape(name)}</h3><div class='row'>{cells}</div>")

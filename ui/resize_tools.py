@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -50,10 +52,11 @@ def identify_section(picked: PickedImage) -> None:
         original, copy = picked.pixels, cached(thumbnail_copy)(picked.pixels)
         names = (picked.label, "thumbnail")
     else:
-        original, copy = _load(first), _load(second)
+        loaded_original, loaded_copy = _load(first), _load(second)
         names = (first.name, second.name)
-        if original is None or copy is None:
+        if loaded_original is None or loaded_copy is None:
             return
+        original, copy = loaded_original, loaded_copy
     with st.spinner(f"Resizing {literal(names[0])} with every known call…"):
         try:
             result = cached(identify_report)(original, copy)
@@ -118,7 +121,7 @@ def several_images_section() -> None:
     for i, upload in enumerate(chosen):
         image = _load(upload)
         if image is not None:
-            size = scaled_size(*image.shape[:2], scale)
+            size = scaled_size(image.shape[0], image.shape[1], scale)
             try:
                 rows += [{"image": upload.name, **row}
                          for row in cached(evaluate_array)(image, size, tuple(methods))]
@@ -133,7 +136,7 @@ def several_images_section() -> None:
     key = (tuple(upload.file_id for upload in chosen), scale, tuple(methods))
     show_figure(lambda: tradeoff_figure(stats), "many-tradeoff", key)
     for metric in ("psnr", "aliasing"):
-        show_figure(lambda metric=metric: distributions_figure(table, metric), f"many-{metric}", key + (metric,))
+        show_figure(partial(distributions_figure, table, metric), f"many-{metric}", key + (metric,))
     st.dataframe(speed_table(stats), hide_index=True)
     st.caption("Medians over the images. Aliasing is empty where an image has too little detail "
                "finer than the new grid to measure it.")

@@ -20,6 +20,7 @@ import platform
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -29,7 +30,7 @@ from core.downsizenet.lesson import coefficient_view
 from core.downsizenet.model import DownsizeNet
 from core.downsizenet.reconstruction import PHOTOS, ReconstructionTask, reconstruction_error, train_reconstruction
 from core.downsizenet.tasks import TextureTask
-from core.downsizenet.training import TrainConfig, train
+from core.downsizenet.training import TrainConfig, TrainingRun, train
 from core.downsizenet.weights import load_weights, save_weights_file
 from core.errors import InvalidParameterError
 from core.samples import SAMPLES
@@ -88,19 +89,26 @@ def _texture(seeds, steps, batch, say) -> tuple[dict, list[DownsizeNet]]:
               "downsizenet": _summary(rows["downsizenet"]),
               "fixed": {m: _summary(rows[m]) for m in FIXED}}
     seconds = float(np.nansum(comparison.seconds[0]))
-    nets = [comparison.runs[s].downsizer for s in seeds]
+    nets = [_trained_net(comparison.runs[s]) for s in seeds]
     return ({"metric": metric, "train_seconds": seconds, "settings": {"lr": config.lr, "layers": config.layers,
                                                                      "neighbourhood": config.neighbourhood,
                                                                      "scale": config.scale}}, nets)
+
+
+def _trained_net(run: TrainingRun) -> DownsizeNet:
+    if run.downsizer is None:
+        raise ValueError("A DownsizeNet run came back without its network.")
+    return run.downsizer
 
 
 def _generalisation(task: str, nets: list[DownsizeNet], say) -> dict[str, object]:
     """The nets of ``task`` used frozen on the other task."""
     if task == "texture":
         errors = [reconstruction_error(net, ReconstructionTask())["all"] for net in nets]
-        result = {"on": "reconstruction", "metric": "mean absolute error, grey levels (lower is better)",
-                  "frozen": _summary(errors),
-                  "bilinear": reconstruction_error("bilinear", ReconstructionTask())["all"]}
+        result: dict[str, Any] = {
+            "on": "reconstruction", "metric": "mean absolute error, grey levels (lower is better)",
+            "frozen": _summary(errors),
+            "bilinear": reconstruction_error("bilinear", ReconstructionTask())["all"]}
     else:
         steps = DEFAULTS["texture"]["steps"]
         accuracies = [train(TextureTask(), TrainConfig(steps=steps, seed=seed, scale=VIEW_SCALE), frozen=net,

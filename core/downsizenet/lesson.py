@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from core.downsizenet.model import DownsizeNet, output_size
 from core.downsizenet.tasks import TextureTask
 from core.downsizenet.training import FIXED_METHODS, TrainingProgress, TrainingRun
+from core.errors import InvalidParameterError
 from core.images import to_image, to_tensor
 
 CORNERS = ("top-left", "top-right", "bottom-left", "bottom-right")
@@ -57,7 +58,7 @@ class BilinearCheck:
 def bilinear_check(image: np.ndarray, scale: float) -> BilinearCheck:
     """Resize with ``DownsizeNet.as_bilinear()`` and with ``F.interpolate`` and compare."""
     x = to_tensor(image)
-    size = output_size(*image.shape[:2], scale)
+    size = output_size(image.shape[0], image.shape[1], scale)
     net = DownsizeNet.as_bilinear().to(x.device).eval()
     with torch.no_grad():
         ours = net(x, size)
@@ -106,12 +107,12 @@ def coefficient_view(net: DownsizeNet, image: np.ndarray, scale: float) -> Coeff
     """
     x = to_tensor(image)
     net = _on_device(net, x.device).eval()
-    size = output_size(*image.shape[:2], scale)
+    size = output_size(image.shape[0], image.shape[1], scale)
     with torch.no_grad():
         coefficients = net.coefficients(x, size)[0]
         flat = net.coefficients(x.mean(dim=(2, 3), keepdim=True).expand_as(x).contiguous(), size)[0]
         output = net(x, size)
-        reference = net.distances(*image.shape[:2], size, device=x.device)
+        reference = net.distances(image.shape[0], image.shape[1], size, device=x.device)
         bilinear = F.interpolate(x, size, mode="bilinear", align_corners=False)
     departure = 0.5 * (coefficients - reference).abs().sum(0)
     texture_effect = 0.5 * (coefficients - flat).abs().sum(0)
@@ -206,6 +207,8 @@ class TrainingSnapshot:
 
 def snapshot(progress: TrainingProgress, seed: int) -> TrainingSnapshot:
     """Copy what a run in progress has learned so far (its network keeps training)."""
+    if progress.downsizer is None:
+        raise InvalidParameterError("Only a run that trains a DownsizeNet has a network to snapshot.")
     net = copy.deepcopy(progress.downsizer).cpu().eval()
     return TrainingSnapshot(net, progress.step, progress.steps, seed, tuple(progress.loss_steps),
                             tuple(progress.losses), tuple(progress.accuracy_steps),
@@ -214,6 +217,8 @@ def snapshot(progress: TrainingProgress, seed: int) -> TrainingSnapshot:
 
 def finished(run: TrainingRun) -> TrainingSnapshot:
     """The snapshot of a run that returned (stopped or not)."""
+    if run.downsizer is None:
+        raise InvalidParameterError("Only a run that trains a DownsizeNet has a network to show.")
     return TrainingSnapshot(run.downsizer, int(run.loss_steps[-1]) if len(run.loss_steps) else 0,
                             run.config.steps, run.config.seed, tuple(run.loss_steps.tolist()),
                             tuple(run.losses.tolist()), tuple(run.accuracy_steps.tolist()),

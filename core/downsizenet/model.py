@@ -26,7 +26,7 @@ Convention (PyTorch's ``F.interpolate(..., align_corners=False)``, pixel centres
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import Any, Literal, cast
 
 import torch
 import torch.nn as nn
@@ -97,7 +97,7 @@ class DownsizeNet(nn.Module):
         self.in_channels = in_channels
         # With a generator the layers are built on the meta device (drawing nothing from the global
         # random state), then given memory and drawn from the generator.
-        where = {"device": "meta"} if generator is not None else {}
+        where: dict[str, Any] = {"device": "meta"} if generator is not None else {}
         self.features = nn.ModuleList(
             nn.Conv2d(in_channels if i == 0 else channels, channels, 3, padding=1, **where) for i in range(layers))
         self.head = nn.Conv2d(channels + self.taps, self.taps, 1, **where)
@@ -119,13 +119,18 @@ class DownsizeNet(nn.Module):
 
     @property
     def channels(self) -> int:
-        return self.features[0].out_channels
+        return cast(nn.Conv2d, self.features[0]).out_channels
+
+    @property
+    def _head_bias(self) -> torch.Tensor:
+        # The 1×1 head is always built with a bias.
+        return cast(torch.Tensor, self.head.bias)
 
     def _select_distance(self, gain: float, bias: float) -> None:
         k = torch.arange(self.taps)
         self.head.weight[:, self.channels:] = 0.0
         self.head.weight[k, self.channels + k, 0, 0] = gain
-        self.head.bias.fill_(bias)
+        self._head_bias.fill_(bias)
 
     @classmethod
     def as_bilinear(cls, layers: int = 2, channels: int = 16, in_channels: int = 3, *,
@@ -208,7 +213,7 @@ class DownsizeNet(nn.Module):
         features = self._features_at(pixels, rows.top_left, cols.top_left)
         distances = distance_map(rows, cols).permute(1, 2, 0).expand(x.shape[0], h, w, self.taps)
         fused = torch.cat([features, distances], dim=-1)
-        logits = torch.addmm(self.head.bias, fused.reshape(-1, fused.shape[-1]),
+        logits = torch.addmm(self._head_bias, fused.reshape(-1, fused.shape[-1]),
                              self.head.weight.flatten(1).T).view(x.shape[0], h, w, self.taps)
         if self.activation == "sigmoid":
             weights = torch.sigmoid(logits)
@@ -252,7 +257,7 @@ class DownsizeNet(nn.Module):
         f = pixels.permute(0, 3, 1, 2)
         for conv in self.features[:-1]:
             f = F.relu_(conv(f))
-        last = self.features[-1]
+        last = cast(nn.Conv2d, self.features[-1])
         batch, height, width = f.shape[0], f.shape[2], f.shape[3]
         h, w = len(top_rows), len(top_cols)
         if h * w >= height * width:
@@ -271,7 +276,7 @@ class DownsizeNet(nn.Module):
             inside = inside_rows[:, None, :, None] & inside_cols[None, :, None, :]
             windows = windows * inside[..., None].to(windows.dtype)
         kernel = last.weight.permute(2, 3, 1, 0).reshape(-1, last.out_channels)   # (3·3·C, out)
-        out = torch.addmm(last.bias, windows.reshape(batch * h * w, -1), kernel)
+        out = torch.addmm(cast(torch.Tensor, last.bias), windows.reshape(batch * h * w, -1), kernel)
         return F.relu_(out).view(batch, h, w, -1)
 
     def _check_input(self, x: torch.Tensor) -> None:

@@ -19,6 +19,7 @@ import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -119,7 +120,7 @@ class FolderTask:
 
     @property
     def image_size(self) -> tuple[int, int]:
-        return tuple(self.train_images.shape[-2:])
+        return int(self.train_images.shape[-2]), int(self.train_images.shape[-1])
 
     def draw(self, generator: torch.Generator, count: int) -> tuple[torch.Tensor, torch.Tensor]:
         index = torch.randint(0, len(self.train_labels), (count,), generator=generator)
@@ -187,7 +188,8 @@ def build_classifier(classes: int, in_channels: int = 3, width: int = 16, *,
     Shape:
         Input: ``(B, in_channels, h, w)``. Output: ``(B, classes)`` logits.
     """
-    where = {"device": "meta"} if generator is not None else {}     # meta: nothing drawn from the global state
+    # meta: nothing drawn from the global state
+    where: dict[str, Any] = {"device": "meta"} if generator is not None else {}
     net = nn.Sequential(
         nn.Conv2d(in_channels, width, 3, padding=1, **where), nn.ReLU(),
         nn.Conv2d(width, 2 * width, 3, padding=1, stride=2, **where), nn.ReLU(),

@@ -34,6 +34,7 @@ from core.downsizenet.training import (
     DEFAULT_METHODS,
     LEARNED,
     METHODS,
+    Task,
     TrainConfig,
     TrainingProgress,
     rank_and_world,
@@ -115,6 +116,7 @@ def main(argv: list[str] | None = None, *, set_threads: bool = False) -> int:
             train_and_write(args.task, args.out or "assets/models", say=say,
                             steps=args.steps if "--steps" in (argv or sys.argv) else None)
             return 0
+        task: Task
         if args.folder:
             task = FolderTask.from_folder(args.folder, args.size or 128)
             for note in task.notes:
@@ -133,19 +135,20 @@ def main(argv: list[str] | None = None, *, set_threads: bool = False) -> int:
                         f"validation accuracy {progress.accuracies[-1]:.3f}")
             run = train(task, replace(config, method=methods[0], seed=args.seeds[0]), on_step=report, device=device)
             say(f"test accuracy {run.test_accuracy:.4f} after {run.seconds:.1f} s")
-            learned = run if run.downsizer is not None else None
+            learned = run.downsizer
         else:
             comparison = compare(task, tuple(methods), tuple(args.seeds), config,
                                  on_progress=lambda fraction, message: say(f"[{fraction:5.1%}] {message}"),
                                  device=device)
             say(comparison.markdown())
-            learned = comparison.runs.get(args.seeds[0])
+            first = comparison.runs.get(args.seeds[0])
+            learned = first.downsizer if first is not None else None
         if args.out:
             if learned is None:
                 say("--out saves a DownsizeNet; no DownsizeNet was trained, so nothing was saved.")
             elif "{rank}" in args.out or rank == 0:
                 path = args.out.replace("{rank}", str(rank))
-                save_weights_file(learned.downsizer, path)
+                save_weights_file(learned, path)
                 print(f"saved {path}", flush=True)
     except ValueError as error:      # ScaleScopeError and unknown names: a sentence, no traceback
         print(f"error: {error}", file=sys.stderr)

@@ -26,7 +26,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from core.device import device as default_device
-from core.downsizenet.model import ACTIVATIONS, DownsizeNet, output_size
+from core.downsizenet.model import ACTIVATIONS, Activation, DownsizeNet, output_size
 from core.downsizenet.seeding import generator as seeded
 from core.downsizenet.tasks import build_classifier
 from core.errors import InvalidParameterError
@@ -52,7 +52,8 @@ DEFAULT_METHODS = (LEARNED, "bilinear", "bicubic", "area", "nearest")
 
 
 class Task(Protocol):
-    name: str
+    @property
+    def name(self) -> str: ...
 
     @property
     def classes(self) -> tuple[str, ...]: ...
@@ -88,7 +89,7 @@ class TrainConfig:
     seed: int = 0
     layers: int = 2
     neighbourhood: int = 2
-    activation: str = "sigmoid"
+    activation: Activation = "sigmoid"
     eval_every: int = 25
     validation: int = 250
 
@@ -216,7 +217,7 @@ def train(task: Task, config: TrainConfig = DEFAULT_CONFIG, *,
     if frozen is not None:
         downsizer = copy.deepcopy(frozen).requires_grad_(False)
     model = Pipeline(config.method, size, classifier, downsizer).to(device)
-    trained = model
+    trained: nn.Module = model
     if world > 1:
         device_ids = [device.index] if device.type == "cuda" else None
         trained = nn.parallel.DistributedDataParallel(model, device_ids=device_ids)

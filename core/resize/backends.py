@@ -66,7 +66,7 @@ def opencv_pyramid(flag: int) -> Runner:
     """``cv2.pyrDown`` while the next octave is still at least the target size, then ``flag``."""
     def run(image: np.ndarray, size: Size) -> np.ndarray:
         height, width = size
-        for _ in range(pyramid_levels(*image.shape[:2], size)):
+        for _ in range(pyramid_levels(image.shape[0], image.shape[1], size)):
             image = cv2.pyrDown(image).reshape((image.shape[0] + 1) // 2, (image.shape[1] + 1) // 2, 3)
         return cv2.resize(image, (width, height), interpolation=flag).reshape(height, width, 3)
     return run
@@ -195,7 +195,7 @@ def pyramid_bilinear(image: np.ndarray, size: Size) -> np.ndarray:
     # (about twice as fast as converting the interleaved layout).
     x = channels_last_uint8(image).contiguous().float()
     with torch.no_grad():
-        for _ in range(pyramid_levels(*image.shape[:2], size)):
+        for _ in range(pyramid_levels(image.shape[0], image.shape[1], size)):
             x = pyr_down(x)
         y = F.interpolate(x, size=size, mode="bilinear", align_corners=False, antialias=False)
     return uint8_image(y)

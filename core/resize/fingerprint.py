@@ -128,7 +128,8 @@ def identify_report(original: np.ndarray, resized: np.ndarray,
         raw[key] = (float(gap.mean()), int(gap.max()), group)
     order = sorted(raw, key=lambda k: (raw[k][0], raw[k][1], raw[k][2]))
     best_raw = order[0]
-    quality, jpeg = None, {}
+    quality: int | None = None
+    jpeg: dict[str, float] = {}
     if raw[best_raw][1] > EXACT_LEVELS:
         quality, jpeg = _jpeg_fit(outputs, order, raw, resized)
     if quality is not None:
@@ -172,7 +173,7 @@ def _jpeg_fit(outputs: Mapping[str, np.ndarray], order: list[str], raw: Mapping[
     """The JPEG setting that brings the closest candidates nearest to the copy, and every
     candidate's mean difference after it; ``(None, {})`` when re-encoding does not help."""
     copy = resized.astype(np.int16)
-    first = {}
+    first: dict[int, str] = {}
     for key in order:                       # one candidate per group of identical pixels
         first.setdefault(raw[key][2], key)
 

@@ -85,7 +85,7 @@ def evaluate_file(job: tuple[str, str, float | None, tuple[int, int] | None, tup
     path, name, scale, size, methods = job
     try:
         image = load_image(path)
-        rows = evaluate_array(image, target_size(*image.shape[:2], scale, size), methods)
+        rows = evaluate_array(image, target_size(image.shape[0], image.shape[1], scale, size), methods)
     except ScaleScopeError as error:
         return [{"image": name, "error": str(error)}]
     return [{"image": name, **row} for row in rows]

@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -48,7 +50,7 @@ def build_model(variant: str, width: int = 8, *, generator: torch.Generator | No
     if variant not in VARIANTS:
         raise ValueError(f"Unknown variant {variant!r}; choose one of {', '.join(VARIANTS)}.")
     classes = len(SHAPES)
-    where = {"device": "meta"} if generator is not None else {}
+    where: dict[str, Any] = {"device": "meta"} if generator is not None else {}
     if variant == "no-pooling":
         model = nn.Sequential(nn.Conv2d(1, 8, 3, padding=1, **where), nn.ReLU(),
                               nn.Conv2d(8, 4, 3, padding=1, **where), nn.ReLU(),
@@ -78,8 +80,9 @@ def pooled_features(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
         Input: ``(B, 1, H, W)``. Output: ``(B, D)``.
     """
     with torch.no_grad():
-        body, last = model[:-1], model[-1]
+        layers = cast(nn.Sequential, model)     # every variant build_model makes is a Sequential
+        body, last = layers[:-1], layers[-1]
         if isinstance(last, nn.Linear):                  # no-pooling: Flatten is in the body
             return body(x)
         features = body(x)                               # the stages
-        return last[:-1](features)                       # the head without its linear layer
+        return cast(nn.Sequential, last)[:-1](features)  # the head without its linear layer

@@ -41,7 +41,7 @@ def draw_shape(kind: str, size: float, rng: np.random.Generator, canvas: int = C
     else:
         raise ValueError(f"Unknown shape {kind!r}; choose one of {', '.join(SHAPES)}.")
     small = cv2.resize(image, (canvas, canvas), interpolation=cv2.INTER_AREA)
-    return np.clip(small + rng.normal(0, 0.03, small.shape).astype(np.float32), 0, 1)
+    return np.clip(small + np.asarray(rng.normal(0, 0.03, small.shape), np.float32), 0, 1)
 
 
 def make_dataset(count: int, scales: tuple[float, float] | float, seed: int) -> tuple[torch.Tensor, torch.Tensor]:

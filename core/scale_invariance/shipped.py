@@ -96,7 +96,7 @@ def what_to_notice(study: ScaleStudy) -> list[str]:
         return []
     means = {v: study.mean(v) for v in study.accuracy if np.isfinite(study.mean(v)).any()}
     off = {v: float(np.nanmean(m[away])) for v, m in means.items()}
-    best, worst = max(off, key=off.get), min(off, key=off.get)
+    best, worst = max(off, key=off.__getitem__), min(off, key=off.__getitem__)
     lines = [f"Away from 1×, {best} keeps the most: {off[best]:.0%} on average over the other scales, "
              f"against {off[worst]:.0%} for {worst} (chance is 25%)."]
     for variant, m in means.items():

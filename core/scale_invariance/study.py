@@ -82,7 +82,7 @@ def predict(model: nn.Module, variant: str, images: torch.Tensor) -> torch.Tenso
     with torch.no_grad():
         if variant != "input-pyramid":
             return F.softmax(model(images), dim=1)
-        total = 0
+        total = torch.zeros(())
         for scale in PYRAMID_SCALES:
             resized = images if scale == 1 else F.interpolate(
                 images, scale_factor=scale, mode="bilinear", align_corners=False, antialias=scale < 1)
@@ -221,6 +221,13 @@ def run_study(variants: tuple[str, ...] = VARIANTS, seeds: tuple[int, ...] = (0,
                       {v: float(np.mean(t)) for v, t in timings.items() if t}, time.perf_counter() - start, models)
 
 
+def _print_progress(fraction: float, message: str) -> bool:
+    """Prints each finished network's line; never stops the study."""
+    if message.startswith("tested"):
+        print(f"[{fraction:5.1%}] {message}", flush=True)
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
     """``python -m core.scale_invariance.study --out assets/scale_study/``: the full default study."""
     import argparse
@@ -238,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     study = run_study(VARIANTS, tuple(args.seeds), steps=args.steps,
-                      on_progress=lambda f, m: print(f"[{f:5.1%}] {m}", flush=True) if m.startswith("tested") else True)
+                      on_progress=_print_progress)
     data = write_study(study, args.out, COMMAND if args.steps == STEPS and args.seeds == [0, 1, 2] else
                        " ".join(["python -m core.scale_invariance.study", *sys.argv[1:]]))
     print(f"{study.seconds:.0f} s; converged by step {data['steps_to_converge']}; wrote {args.out}")
