@@ -11,12 +11,15 @@ from ui.figures import _PALETTE, _image_trace, image_figure
 MARGIN = dict(l=10, r=10, t=50, b=10)
 
 
-def spp_bins_figure(image: np.ndarray, levels: list[tuple[str, list[float], list[float], list[tuple[float, float]]]],
+Levels = list[tuple[str, list[float], list[float], list[tuple[str, float, float]]]]
+
+
+def spp_bins_figure(image: np.ndarray, levels: Levels,
                     *, max_side: int = 512) -> go.Figure:
     """One panel per SPP level: the image with the bin borders, and shaded bands no bin pools.
 
-    ``levels``: ``(title, row_lines, col_lines, uncovered_bands)``, bands as ``(start, end)`` in
-    pixels along either axis (rows first, then columns, marked by the caller in the title).
+    ``levels``: ``(title, row_lines, col_lines, uncovered_bands)``, bands as ``(kind, start, end)``
+    with ``kind`` ``"rows"`` or ``"cols"`` and the ends in pixels along that axis.
     """
     fig = make_subplots(rows=1, cols=len(levels), subplot_titles=[lvl[0] for lvl in levels],
                         horizontal_spacing=0.02)

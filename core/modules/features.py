@@ -78,7 +78,8 @@ def random_cnn(seed: int = 0, stride: int = 8) -> nn.Sequential:
     for layer in model:
         if isinstance(layer, nn.Conv2d):
             nn.init.kaiming_normal_(layer.weight, nonlinearity="relu", generator=generator)
-            nn.init.zeros_(layer.bias)
+            if layer.bias is not None:
+                nn.init.zeros_(layer.bias)
     return model.eval()
 
 
@@ -101,7 +102,8 @@ def trained_cnn(seed: int = 0, steps: int = 300, stride: int = 8) -> nn.Sequenti
     head = nn.Conv2d(16, len(CLASSES), 1)
     generator = torch.Generator().manual_seed(seed)
     nn.init.normal_(head.weight, 0.0, 0.01, generator=generator)
-    nn.init.zeros_(head.bias)
+    if head.bias is not None:
+        nn.init.zeros_(head.bias)
     model = nn.Sequential(trunk, head)
     optimiser = torch.optim.Adam(model.parameters(), lr=3e-3)
     for _ in range(steps):

@@ -50,7 +50,7 @@ def uncovered(length: int, bins: int, convention: BinConvention = "he") -> list[
     >>> uncovered(10, 6)
     [7, 8, 9]
     """
-    covered = set()
+    covered: set[int] = set()
     for start, end in bin_edges(length, bins, convention):
         covered.update(range(start, end))
     return [row for row in range(length) if row not in covered]

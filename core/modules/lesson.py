@@ -7,6 +7,7 @@ centre of the first unit ``start``: unit ``i`` sits at pixel ``start + i · s``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import torch
@@ -14,7 +15,16 @@ import torch
 from core.errors import InvalidParameterError
 from core.images import to_tensor
 from core.modules.features import cnn_features, filter_bank_features, load_cnn_weights, random_cnn, trained_cnn
-from core.modules.layers import ASPP, SPP, PyramidPooling, bin_edges, capture_branches, tap_positions, uncovered
+from core.modules.layers import (
+    ASPP,
+    SPP,
+    BinConvention,
+    PyramidPooling,
+    bin_edges,
+    capture_branches,
+    tap_positions,
+    uncovered,
+)
 from core.receptive_field import (
     FieldOfView,
     Layer,
@@ -24,6 +34,8 @@ from core.receptive_field import (
     feature_sizes,
     receptive_field,
 )
+
+PoolMode = Literal["max", "avg"]
 
 
 def extractor_layers(extractor: str, stride: int) -> list[Layer]:
@@ -58,8 +70,8 @@ def extract(image: np.ndarray, extractor: str, stride: int, *, weights: dict | N
     return features[0].numpy(), names
 
 
-def build_module(kind: str, channels: int, *, bins: tuple[int, ...] = (4, 2, 1), mode: str = "max",
-                 convention: str = "adaptive", rates: tuple[int, ...] = (6, 12, 18),
+def build_module(kind: str, channels: int, *, bins: tuple[int, ...] = (4, 2, 1), mode: PoolMode = "max",
+                 convention: BinConvention = "adaptive", rates: tuple[int, ...] = (6, 12, 18),
                  image_pooling: bool = True, seed: int = 0) -> torch.nn.Module:
     """SPP, pyramid pooling or ASPP with seeded random weights (the module is not trained).
 
@@ -86,8 +98,8 @@ def build_module(kind: str, channels: int, *, bins: tuple[int, ...] = (4, 2, 1),
     return module.eval()
 
 
-def spp_lengths(image: np.ndarray, extractor: str, stride: int, bins: tuple[int, ...], mode: str,
-                convention: str, *, weights: dict | None = None,
+def spp_lengths(image: np.ndarray, extractor: str, stride: int, bins: tuple[int, ...], mode: PoolMode,
+                convention: BinConvention, *, weights: dict | None = None,
                 scales: tuple[float, ...] = (1.0, 0.5, 0.23)) -> list[dict[str, object]]:
     """SPP on top-left crops of the image at several scales: the vector length never changes.
 
@@ -161,7 +173,7 @@ def aspp_taps(unit: tuple[int, int], rates: tuple[int, ...], feature_shape: tupl
                          for y, x, ok in tap_positions(row, col, r, height, width)] for r in rates}
 
 
-def spp_grid(feature_shape: tuple[int, int], bins: int, convention: str, geometry: FieldOfView,
+def spp_grid(feature_shape: tuple[int, int], bins: int, convention: BinConvention, geometry: FieldOfView,
              image_shape: tuple[int, int]) -> tuple[list[float], list[float], list[int], list[int]]:
     """One SPP level drawn on the image: bin borders in input pixels (rows, then columns), and the
     feature rows and columns no bin covers (only the ``"he"`` convention leaves any)."""
@@ -194,8 +206,8 @@ def gridding(rates: tuple[int, ...]) -> tuple[np.ndarray, float, int]:
     return (erf / erf.max()).astype(np.float32), float((erf > 0).mean()), len(counts)
 
 
-def run_head(kind: str, features: np.ndarray, *, bins: tuple[int, ...] = (4, 2, 1), mode: str = "max",
-             convention: str = "adaptive", rates: tuple[int, ...] = (6, 12, 18),
+def run_head(kind: str, features: np.ndarray, *, bins: tuple[int, ...] = (4, 2, 1), mode: PoolMode = "max",
+             convention: BinConvention = "adaptive", rates: tuple[int, ...] = (6, 12, 18),
              image_pooling: bool = True) -> ModuleRun:
     """Build the hand-made module ``kind`` for ``features`` ``(C, h, w)`` and run it, branches captured."""
     module = build_module(kind, features.shape[0], bins=bins, mode=mode, convention=convention, rates=rates,

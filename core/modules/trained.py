@@ -9,7 +9,9 @@ convolution, as in DeepLabv3 and PSPNet.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import torch
@@ -46,7 +48,7 @@ def branch_maps(model: nn.Module, image: np.ndarray) -> dict[str, BranchMap]:
     """Every branch's output on the image, shown through its channel with the largest spread."""
     x = to_tensor(image, "cpu")
     with torch.inference_mode():
-        outputs = model.features(x)
+        outputs = cast(Callable[[torch.Tensor], dict[str, torch.Tensor]], model.features)(x)
     result = {}
     for name, value in outputs.items():
         maps = value[0].numpy()

@@ -48,4 +48,9 @@ from core.receptive_field.presets import (
 )
 from core.receptive_field.tables import field_rows, layers_from_rows
 
-__all__ = ['KINDS', 'WEIGHTS', 'Layer', 'FieldOfView', 'receptive_field', 'branch_fields', 'aspp_branches', 'pyramid_pooling_branches', 'PRESETS', 'PRESET_SOURCES', 'PRESET_BRANCHES', 'preset', 'layers_from_rows', 'field_rows', 'feature_sizes', 'feature_sizes_that_fit', 'Rectangle', 'UnitField', 'unit_field', 'unit_at', 'unit_centres', 'build_stack', 'effective_receptive_field', 'mass_region', 'FieldComparison', 'compare_fields']
+__all__ = [
+    'KINDS', 'WEIGHTS', 'Layer', 'FieldOfView', 'receptive_field', 'branch_fields', 'aspp_branches',
+    'pyramid_pooling_branches', 'PRESETS', 'PRESET_SOURCES', 'PRESET_BRANCHES', 'preset', 'layers_from_rows',
+    'field_rows', 'feature_sizes', 'feature_sizes_that_fit', 'Rectangle', 'UnitField', 'unit_field', 'unit_at',
+    'unit_centres', 'build_stack', 'effective_receptive_field', 'mass_region', 'FieldComparison', 'compare_fields',
+]

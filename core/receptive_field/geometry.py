@@ -37,7 +37,7 @@ def feature_sizes_that_fit(layers: Sequence[Layer], input_size: tuple[int, int]
     height, width = (operator.index(v) for v in input_size)
     if height < 1 or width < 1:
         raise InvalidParameterError(f"The input needs at least one pixel per side, got {height}×{width}.")
-    sizes = []
+    sizes: list[tuple[int, int]] = []
     rows, cols = height, width
     for layer in layers:
         try:
@@ -117,6 +117,8 @@ def unit_field(field: FieldOfView, unit: tuple[int, int], image_size: tuple[int,
     top, bottom = field.extent(row)
     left, right = field.extent(col)
     whole = Rectangle(top, left, bottom, right)
+    rows: tuple[int, int] | None
+    cols: tuple[int, int] | None
     if layers is None:
         rows = (max(top, 0), min(bottom, height - 1))
         cols = (max(left, 0), min(right, width - 1))

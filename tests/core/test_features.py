@@ -1,12 +1,17 @@
 """Feature extractors: shapes, meaning of the hand-built filters, and safe weight loading."""
 
-import numpy as np
 import pytest
 import torch
 
 from core.errors import InvalidParameterError
-from core.modules.features import (cnn_features, filter_bank, filter_bank_features, load_cnn_weights,
-                           random_cnn, small_cnn)
+from core.modules.features import (
+    cnn_features,
+    filter_bank,
+    filter_bank_features,
+    load_cnn_weights,
+    random_cnn,
+    small_cnn,
+)
 
 
 def _vertical_step(height=32, width=32):

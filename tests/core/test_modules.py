@@ -5,8 +5,17 @@ import torch
 import torch.nn.functional as F
 
 from core.errors import InvalidParameterError
-from core.modules import (ASPP, ASPP_RATES, SPP, PyramidPooling, bin_edges, capture_branches,
-                          tap_positions, uncovered, valid_tap_fraction)
+from core.modules import (
+    ASPP,
+    ASPP_RATES,
+    SPP,
+    PyramidPooling,
+    bin_edges,
+    capture_branches,
+    tap_positions,
+    uncovered,
+    valid_tap_fraction,
+)
 
 
 @pytest.mark.parametrize("size", [(1, 1), (13, 13), (10, 10), (37, 53), (224, 224)])

@@ -8,11 +8,27 @@ import torch
 from torch import nn
 
 from core.errors import InvalidParameterError
-from core.receptive_field import (PRESET_BRANCHES, PRESETS, FieldOfView, Layer, aspp_branches,
-                                  branch_fields, build_stack, compare_fields, effective_receptive_field,
-                                  feature_sizes, feature_sizes_that_fit, layers_from_rows, mass_region,
-                                  preset, pyramid_pooling_branches, receptive_field, unit_at,
-                                  unit_centres, unit_field)
+from core.receptive_field import (
+    PRESET_BRANCHES,
+    PRESETS,
+    FieldOfView,
+    Layer,
+    aspp_branches,
+    branch_fields,
+    build_stack,
+    compare_fields,
+    effective_receptive_field,
+    feature_sizes,
+    feature_sizes_that_fit,
+    layers_from_rows,
+    mass_region,
+    preset,
+    pyramid_pooling_branches,
+    receptive_field,
+    unit_at,
+    unit_centres,
+    unit_field,
+)
 
 
 def _by_name(name: str) -> dict[str, FieldOfView]:
@@ -72,13 +88,13 @@ def test_original_resnet50_matches_the_published_field():
     # Araujo et al. 2019: resnet_v1_50 483, stride 32, padding 239.
     last = receptive_field(PRESETS["resnet50-v1"])[-1]
     assert (last.size, last.jump, last.effective_padding) == (483, 32, 239)
-    assert next(l for l in PRESETS["resnet50-v1"] if l.name == "layer2.0.conv1").stride == 2
+    assert next(lay for lay in PRESETS["resnet50-v1"] if lay.name == "layer2.0.conv1").stride == 2
 
 
 def test_torchvision_resnet50_puts_the_stride_in_the_3x3_conv():
     layers = PRESETS["resnet50"]
-    assert next(l for l in layers if l.name == "layer2.0.conv2").stride == 2
-    assert next(l for l in layers if l.name == "layer2.0.conv1").stride == 1
+    assert next(lay for lay in layers if lay.name == "layer2.0.conv2").stride == 2
+    assert next(lay for lay in layers if lay.name == "layer2.0.conv1").stride == 1
     # By hand: stem 7, max pool 7 + 2·2 = 11, then each 3×3 adds 2 × the jump it reads.
     size = 11 + 3 * 2 * 4                       # layer1: 3 blocks at jump 4     -> 35
     size += 2 * 4 + 3 * 2 * 8                   # layer2: strided 3×3 reads jump 4 -> 91
@@ -167,8 +183,8 @@ def _linear_probe(layers: list[Layer]) -> nn.Sequential:
 ], ids=["two-3x3", "even-kernels", "dilated-strided", "gaps", "tiny-vgg", "alexnet-conv3"])
 def test_the_field_of_every_unit_is_where_autograd_finds_its_gradient(layers):
     height, width = 70, 61
-    model = _linear_probe([Layer(l.name, l.kernel, l.stride, l.padding, l.dilation,
-                                 "avg-pool" if l.kind != "conv" else "conv") for l in layers])
+    model = _linear_probe([Layer(lay.name, lay.kernel, lay.stride, lay.padding, lay.dilation,
+                                 "avg-pool" if lay.kind != "conv" else "conv") for lay in layers])
     field = receptive_field(layers)[-1]
     x = torch.rand(1, 1, height, width, dtype=torch.float64, requires_grad=True)
     y = model(x)
