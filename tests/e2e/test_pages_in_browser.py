@@ -165,6 +165,7 @@ def test_closing_the_tab_mid_training_stops_the_work_on_the_server(browser, tmp_
         context = browser.new_context(base_url=url, viewport={"width": 1400, "height": 1600})
         page = context.new_page()
         _open(page, "/scale-invariance")
+        page.get_by_text("Train your own study (optional)").click()     # the live study is opt-in
         page.get_by_role("button", name="Train and test").click()
         expect(page.get_by_text(re.compile("training .* seed"))).to_be_visible(timeout=60_000)
         context.close()                        # the person leaves mid-training
