@@ -9,10 +9,8 @@ sentence saying what.
 
 from __future__ import annotations
 
-import json
 import math
 import os
-import struct
 from pathlib import Path
 
 import torch
@@ -22,6 +20,7 @@ from safetensors.torch import save as save_tensors
 
 from core.downsizenet.model import ACTIVATIONS, DownsizeNet
 from core.errors import InvalidParameterError
+from core.models import read_metadata
 
 FORMAT = "scalescope-downsizenet"
 MAX_BYTES = 16 * 2**20      # a 4-layer, 256-channel net is under 10 MB
@@ -58,7 +57,7 @@ def load_weights(data: bytes | str | os.PathLike, *, in_channels: int | None = N
         raise InvalidParameterError(
             f"The weights file is {len(raw) / 2**20:.1f} MB; a DownsizeNet file is at most "
             f"{MAX_BYTES // 2**20} MB, so this is not one.")
-    metadata = _metadata(raw)
+    metadata = read_metadata(raw)   # the safetensors loader returns tensors but not metadata
     try:
         tensors = load_tensors(raw)
     except (SafetensorError, ValueError, TypeError, RuntimeError) as error:
@@ -91,23 +90,6 @@ def load_weights(data: bytes | str | os.PathLike, *, in_channels: int | None = N
             raise InvalidParameterError(f"The tensor {name!r} holds values that are not finite numbers.")
     net.load_state_dict({name: t.float() for name, t in tensors.items()})
     return net.eval()
-
-
-def _metadata(raw: bytes) -> dict[str, str]:
-    # Read the JSON header ourselves: the safetensors loader returns tensors but not metadata.
-    if len(raw) < 8:
-        raise InvalidParameterError("The file is too short to be a safetensors file.")
-    (length,) = struct.unpack("<Q", raw[:8])
-    if length > len(raw) - 8:
-        raise InvalidParameterError("This is not a safetensors file: its header runs past the end of the file.")
-    try:
-        header = json.loads(raw[8:8 + length].decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise InvalidParameterError("This is not a safetensors file: its header is not JSON.") from None
-    if not isinstance(header, dict):
-        raise InvalidParameterError("This is not a safetensors file: its header is not a JSON object.")
-    metadata = header.get("__metadata__") or {}
-    return metadata if isinstance(metadata, dict) else {}
 
 
 def _architecture(metadata: dict[str, str], tensors: dict[str, torch.Tensor]) -> dict:
