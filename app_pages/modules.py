@@ -101,10 +101,12 @@ st.header("Hand-built modules on chosen features")
 c1, c2, c3 = st.columns([2, 3, 1])
 kind = c1.radio("Module", list(MODULES), format_func=MODULES.get, key="module",
                 index=list(MODULES).index(url_choice("module", "spp", list(MODULES))))
-extractor = c2.selectbox("Features to pool", EXTRACTORS, format_func=EXTRACTOR_LABELS.get, key="extractor")
-stride = c3.select_slider("Output stride", STRIDES, value=8, key="stride",
+extractor = c2.selectbox("Features to pool", EXTRACTORS, format_func=EXTRACTOR_LABELS.get, key="extractor",
+                         index=EXTRACTORS.index(url_choice("features", "filter-bank", list(EXTRACTORS))))
+stride = c3.select_slider("Output stride", STRIDES, key="stride",
+                          value=int(url_choice("stride", "8", [str(s) for s in STRIDES])),
                           help="How many input pixels one feature unit steps (the extractor's jump).")
-st.query_params.update(module=kind, segmenter=segmenter)
+st.query_params.update(module=kind, segmenter=segmenter, features=extractor, stride=str(stride))
 
 weights, weights_digest = None, ""
 if extractor == "uploaded":

@@ -7,10 +7,11 @@ from core.images import to_uint8
 from core.pyramids import max_levels
 from core.pyramids.bands import band_luminance, band_rms
 from core.pyramids.lesson import aliasing_demo, build_octaves, down_up, expand_octaves, octave_spectra, opencv_agreement
-from ui import figures, pyramids_figures
+from ui import figures, pyramids_figures, pyramids_snippets
 from ui.cache import cached
 from ui.imaging import png_bytes, symmetric_limit, zip_of_pngs
 from ui.present import Lesson
+from ui.snippets import snippet
 from ui.widgets import current_image, show_figure, url_choice, url_float, url_int
 
 KERNEL_LABELS = {"binomial": "OpenCV's 5-tap binomial [1 4 6 4 1]/16", "gaussian": "Gaussian with σ"}
@@ -97,6 +98,8 @@ if lesson.section(0, ask=ASK[0]):
         "image can land a hair above 4/3 once many levels are kept.")
     lesson.notice(f"{levels} octaves of this image take {octaves.storage:.3f}× its pixels, "
                   f"{'above' if octaves.storage > 4 / 3 else 'within'} the 4/3 bound.")
+    lesson.reproduce(snippet(image, pyramids_snippets.storage(levels, kernel, sigma)), result=octaves.storage,
+                     tolerance=1e-12)
 
 # ------------------------------------------------------------------------------------------
 if lesson.section(1, ask=ASK[1]):

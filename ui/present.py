@@ -8,12 +8,18 @@ A page declares its sections once and opens each with :meth:`Lesson.section`::
             ...
         ...                       # the section's figures
         lesson.notice("Each octave has a quarter of the pixels of the one below.")
+        lesson.reproduce(snippet, result=octaves.storage)   # "Reproduce in Python"
 
 In the normal mode every section shows, with its header and its "what to notice" line. In
 presentation mode only the section named by ``?step=`` (counted from 1) runs, under Previous and
 Next buttons that move the step in the URL, so a teacher's link opens on the right slide;
 secondary controls fold into a "More controls" box, and the teacher's question sits in a
 collapsed box so it can be asked before the figure is revealed.
+
+:meth:`Lesson.reproduce` gives engineers the few lines of OpenCV, Pillow, PyTorch or ``core``
+calls, with the current parameters filled in, that produce the section's result. The code must
+leave that result in a variable named ``result``; the value the page shows is recorded beside
+it (in ``st.session_state[REPRODUCED]``) so a test can run every snippet and compare.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from dataclasses import dataclass, field
 import streamlit as st
 
 PRESENT, STEP = "present", "step"
+REPRODUCED = "reproduce-snippets"   # this run's snippets: [{"section", "code", "result", "tolerance"}]
 
 # Large type and full-width content for a 1280×720 projector; nothing may scroll sideways.
 _CLASSROOM_CSS = """
@@ -65,6 +72,8 @@ class Lesson:
                        "showing section 1.")
             step = 1
         self.step = min(max(step, 1), len(self.titles))
+        self._open = -1
+        st.session_state[REPRODUCED] = []
         if self.present:
             st.markdown(_CLASSROOM_CSS, unsafe_allow_html=True)   # a constant: no user text
             st.query_params[STEP] = str(self.step)
@@ -103,6 +112,7 @@ class Lesson:
         title = f"{index + 1} · {self.titles[index]}"
         if self.present and index + 1 != self.step:
             return False
+        self._open = index
         if self.present:
             self._navigation()
         st.header(title)
@@ -123,3 +133,15 @@ class Lesson:
                 yield
         else:
             yield
+
+    def reproduce(self, code: str, *, result: object, tolerance: float = 0.0) -> None:
+        """Show ``code`` under the open section, in a folded box titled "Reproduce in Python".
+
+        ``code`` must be self-contained and leave the section's result in ``result``; the
+        ``result`` given here is the value the page shows (a number, a tuple of numbers or an
+        array), kept by reference for a test that runs the code and compares within ``tolerance``.
+        """
+        with st.expander("Reproduce in Python"):
+            st.code(code.strip() + "\n", language="python")
+        st.session_state.setdefault(REPRODUCED, []).append(
+            {"section": self._open, "code": code, "result": result, "tolerance": tolerance})
