@@ -131,7 +131,11 @@ def lines_figure(x: list | np.ndarray, series: dict[str, np.ndarray], *, title: 
                                      hoverinfo="skip", showlegend=False))
         fig.add_trace(go.Scatter(x=list(x), y=list(values), mode="lines+markers", name=name,
                                  line=dict(color=colour)))
-    fig.update_xaxes(title=x_title, type="log" if log_x else "linear")
+    if log_x:   # ticks only at the measured values: no minor-tick labels such as "2, 5" between them
+        ticks = sorted({float(v) for v in x})
+        fig.update_xaxes(title=x_title, type="log", tickvals=ticks, ticktext=[f"{v:g}" for v in ticks])
+    else:
+        fig.update_xaxes(title=x_title)
     fig.update_yaxes(title=y_title, range=y_range)
     fig.update_layout(title=title, margin=MARGIN, height=400, legend=dict(orientation="h", y=-0.25))
     return fig
