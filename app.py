@@ -4,6 +4,7 @@ import streamlit as st
 
 from core.device import configure_threads
 from ui.catalogue import LESSONS
+from ui.present import presenting
 from ui.uploads import limit_pending_uploads, start_upload_sweeper
 from ui.widgets import image_picker
 
@@ -15,7 +16,9 @@ def _start_up() -> int:
     return configure_threads()
 
 
-st.set_page_config(page_title="ScaleScope", page_icon="🔺", layout="wide")
+# A projected lesson needs the whole 1280 px: the sidebar starts folded in classroom mode.
+st.set_page_config(page_title="ScaleScope", page_icon="🔺", layout="wide",
+                   initial_sidebar_state="collapsed" if presenting() else "auto")
 _start_up()
 limit_pending_uploads()
 

@@ -36,7 +36,7 @@ REPRODUCED = "reproduce-snippets"   # this run's snippets: [{"section", "code", 
 # Large type and full-width content for a 1280×720 projector; nothing may scroll sideways.
 _CLASSROOM_CSS = """
 <style>
-[data-testid="stMainBlockContainer"] { max-width: 100%; padding: 1rem 2rem 2rem 2rem; }
+[data-testid="stMainBlockContainer"] { max-width: 100%; padding: 3.5rem 2rem 2rem 2rem; }
 [data-testid="stMain"] { overflow-x: hidden; }
 [data-testid="stMainBlockContainer"] p,
 [data-testid="stMainBlockContainer"] li { font-size: 1.45rem; line-height: 1.45; }
@@ -95,7 +95,7 @@ class Lesson:
         where.markdown(f"**Section {self.step} of {len(self.titles)}**")
         if forward.button("Next ▶", key="present-next", disabled=self.step >= len(self.titles), width="stretch"):
             self._go(self.step + 1)
-        if leave.button("Leave classroom mode", key="present-off", width="stretch"):
+        if leave.button("✕ Exit", key="present-off", width="stretch", help="Back to the whole page"):
             del st.query_params[PRESENT]
             del st.query_params[STEP]
             st.rerun()
@@ -120,6 +120,11 @@ class Lesson:
             with st.expander("Teacher's notes — ask before revealing"):
                 st.markdown(ask)
         return True
+
+    def intro(self, text: str) -> None:
+        """The page's opening paragraph (Markdown, no user text): on the first slide only when presenting."""
+        if not self.present or self.step == 1:
+            st.markdown(text)
 
     def notice(self, text: str) -> None:
         """The section's "what to notice" line: a highlighted box, in large type when presenting."""

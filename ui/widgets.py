@@ -83,8 +83,16 @@ def _sample(name: str) -> PickedImage:
     return PickedImage(name, sample.title, pixels, image_digest(pixels), (), sample.credit)
 
 
+# The uploader's list of accepted formats wraps instead of ending in "…" in the narrow sidebar.
+_SIDEBAR_CSS = """<style>
+[data-testid="stFileUploaderDropzoneInstructions"] * { white-space: normal !important;
+  overflow: visible !important; text-overflow: clip !important; }
+</style>"""
+
+
 def _labels() -> dict[str, str]:
-    labels = {name: f"{'📷' if sample.kind == 'photo' else '🧪'} {sample.title}"
+    # The short name fits the sidebar's box; the full title is shown under the preview.
+    labels = {name: f"{'📷' if sample.kind == 'photo' else '🧪'} {sample.title.split(' — ')[0]}"
               for name, sample in SAMPLES.items()}
     if _UPLOADED in st.session_state:
         labels[UPLOAD] = f"Your upload: {st.session_state[_UPLOADED].label}"   # an option: plain text
@@ -150,8 +158,10 @@ def image_picker() -> PickedImage:
         if notice:
             st.warning(notice, icon="🔗")
         picked = st.session_state[_UPLOADED] if choice == UPLOAD else _sample(choice)
+        st.html(_SIDEBAR_CSS)
         st.image(picked.preview, width="stretch")
-        st.caption(f"{picked.pixels.shape[1]}×{picked.pixels.shape[0]} px")
+        size = f"{picked.pixels.shape[1]}×{picked.pixels.shape[0]} px"
+        st.caption(size if choice == UPLOAD else f"{picked.label} · {size}")   # a sample's title: our text
         for note in picked.notes:
             st.info(note)
         if picked.credit:

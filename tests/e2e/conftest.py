@@ -116,6 +116,21 @@ def wait_idle(page, timeout: int = 2 * SETTLE_MS) -> None:
     page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=timeout)
 
 
+_DRAWN = """() => document.querySelectorAll('[data-testid="stSkeleton"]').length === 0
+  && [...document.querySelectorAll('.js-plotly-plot')].every(plot => plot._fullLayout)"""
+
+
+def settle(page, timeout: int = 2 * SETTLE_MS) -> None:
+    """Wait until the page has drawn: a title, the script idle, no placeholders, every chart laid out.
+
+    The idle test alone passes in the instant after loading, before the script has even started.
+    """
+    page.locator('[data-testid="stMain"] h1').first.wait_for(timeout=timeout)
+    wait_idle(page, timeout)
+    page.wait_for_function(_DRAWN, timeout=timeout)
+    wait_idle(page, timeout)
+
+
 def screenshot(page, name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
