@@ -56,7 +56,8 @@ def evaluations_figure(levels: list[int], coarse_to_fine: list[int], exhaustive:
                    line=dict(dash="dash")),
     ])
     fig.update_xaxes(title="pyramid levels", dtick=1)
-    fig.update_yaxes(type="log", title="positions scored")
+    # Decades only (1, 10, 100, …): a log axis left to itself labels minor ticks "2, 5" too.
+    fig.update_yaxes(type="log", dtick=1, title="positions scored")
     fig.update_layout(title="Positions scored against levels", margin=MARGIN, height=360,
                       legend=dict(orientation="h", y=-0.25))
     return fig

@@ -76,3 +76,50 @@ def _png(width: int, height: int) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(np.random.default_rng(0).integers(0, 255, (height, width, 3), dtype=np.uint8)).save(buffer, "PNG")
     return buffer.getvalue()
+
+
+def test_every_control_is_in_the_link_and_a_bad_value_is_explained():
+    at = _search({"top": "80", "left": "120", "side": "40", "noise": "20", "brightness": "-30", "keep": "3",
+                  "levels": "3"})
+    no_exception(at)
+    assert [at.slider(key=k).value for k in ("patch_top", "patch_left", "patch_side", "levels", "keep")] == \
+        [80, 120, 40, 3, 3]
+    assert (at.slider(key="noise").value, at.slider(key="brightness").value) == (20.0, -30.0)
+    at.slider(key="noise").set_value(35.0).run()
+    assert at.query_params["noise"] in ("35", ["35"])
+    at = _search({"noise": "loud", "keep": "99"})
+    no_exception(at)
+    notices = " ".join(w.value for w in at.warning)
+    assert "noise" in notices and "keep" in notices
+    assert at.slider(key="noise").value == 0.0 and at.slider(key="keep").value == 8
+
+
+def test_the_snippets_of_a_noisy_brighter_patch_reproduce_the_page():
+    import numpy as np
+
+    from ui.present import REPRODUCED
+
+    at = _search({"noise": "30", "brightness": "40", "keep": "2"})
+    no_exception(at)
+    snippets = at.session_state[REPRODUCED]
+    assert [s["section"] for s in snippets] == [0, 1, 2]
+    for entry in snippets:
+        namespace: dict = {}
+        exec(compile(entry["code"], "<snippet>", "exec"), namespace)   # noqa: S102
+        np.testing.assert_allclose(np.asarray(namespace["result"], float), np.asarray(entry["result"], float),
+                                   rtol=max(entry["tolerance"], 1e-9))
+    y, x, score, count = snippets[0]["result"]
+    assert score < 0.99 and count == (300 - 66 + 1) * (451 - 66 + 1)   # the noise lowers OpenCV's score too
+
+
+def test_the_cost_axis_labels_decades_only():
+    spec = figures(_search())["search-cost"]["layout"]["yaxis"]
+    assert spec["type"] == "log" and spec["dtick"] == 1
+
+
+def test_classroom_mode_folds_the_patch_controls_and_shows_one_section():
+    at = _search({"present": "1", "step": "2"})
+    no_exception(at)
+    assert [h.value for h in at.header] == ["2 · Octave by octave: where the search looks"]
+    assert any(e.label == "More controls" for e in at.expander)
+    assert any(i.value.startswith("**What to notice.** At the top octave 3") for i in at.info)
