@@ -10,7 +10,10 @@ forty 1500² uploads pin gigabytes. :func:`cached` instead
   be left out of one;
 * bounds the **bytes** it holds (``SCALESCOPE_CACHE_MB``, default 512 MB: sized for a 2-core,
   4 GB pod), evicting the least recently used entries first;
-* hands out results read-only (arrays are frozen), because every session sees the same object.
+* hands out results read-only (arrays are frozen), because every session sees the same object;
+* forgets entries nobody has used for ``SCALESCOPE_CACHE_IDLE_S`` seconds (default 600), so a
+  server whose visitors have left returns to its resting memory (the upload sweeper calls
+  :func:`expire_idle`).
 
     >>> import numpy as np
     >>> calls = []
@@ -30,6 +33,7 @@ import functools
 import hashlib
 import os
 import threading
+import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable
@@ -40,6 +44,8 @@ import torch
 
 BUDGET_VARIABLE = "SCALESCOPE_CACHE_MB"
 DEFAULT_BUDGET_MB = 512
+IDLE_VARIABLE = "SCALESCOPE_CACHE_IDLE_S"
+DEFAULT_IDLE_S = 600.0
 _UNKNOWN_OBJECT_BYTES = 1024      # what an object the estimate cannot see into is assumed to hold
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -175,23 +181,49 @@ def budget_bytes() -> int:
     return max(megabytes, 1) * 2**20
 
 
+def idle_seconds() -> float:
+    """How long an unused entry is kept, from ``SCALESCOPE_CACHE_IDLE_S`` (seconds)."""
+    wanted = os.environ.get(IDLE_VARIABLE, "").strip()
+    try:
+        seconds = float(wanted) if wanted else DEFAULT_IDLE_S
+    except ValueError:
+        raise ValueError(f"{IDLE_VARIABLE} must be a number of seconds, got {wanted!r}.") from None
+    return max(seconds, 1.0)
+
+
 @dataclasses.dataclass
 class _Store:
     budget: int
     entries: OrderedDict[Any, tuple[Any, int]] = dataclasses.field(default_factory=OrderedDict)
+    last_used: dict[Any, float] = dataclasses.field(default_factory=dict)
     used: int = 0
     hits: int = 0
     misses: int = 0
     lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
+    clock: Callable[[], float] = time.monotonic
 
     def get(self, key: Any) -> tuple[bool, Any]:
         with self.lock:
             if key in self.entries:
                 self.entries.move_to_end(key)
+                self.last_used[key] = self.clock()
                 self.hits += 1
                 return True, self.entries[key][0]
             self.misses += 1
             return False, None
+
+    def _drop(self, key: Any) -> None:
+        self.used -= self.entries.pop(key)[1]
+        self.last_used.pop(key, None)
+
+    def expire(self, max_idle_s: float) -> int:
+        """Drop the entries unused for more than ``max_idle_s``; return how many went."""
+        with self.lock:
+            cutoff = self.clock() - max_idle_s
+            stale = [key for key in self.entries if self.last_used.get(key, cutoff) < cutoff]
+            for key in stale:
+                self._drop(key)
+            return len(stale)
 
     def put(self, key: Any, value: Any) -> None:
         size = estimate_bytes(value)
@@ -199,16 +231,17 @@ class _Store:
             return                                   # larger than the whole budget: never kept
         with self.lock:
             if key in self.entries:
-                self.used -= self.entries.pop(key)[1]
+                self._drop(key)
             self.entries[key] = (value, size)
+            self.last_used[key] = self.clock()
             self.used += size
             while self.used > self.budget:
-                _, (_, evicted) = self.entries.popitem(last=False)
-                self.used -= evicted
+                self._drop(next(iter(self.entries)))   # the least recently used
 
     def clear(self) -> None:
         with self.lock:
             self.entries.clear()
+            self.last_used.clear()
             self.used = self.hits = self.misses = 0
 
 
@@ -238,6 +271,11 @@ def cache_stats() -> dict[str, int]:
     with _STORE.lock:
         return {"entries": len(_STORE.entries), "bytes": _STORE.used, "budget": _STORE.budget,
                 "hits": _STORE.hits, "misses": _STORE.misses}
+
+
+def expire_idle(max_idle_s: float | None = None) -> int:
+    """Forget entries unused for ``max_idle_s`` seconds (default :func:`idle_seconds`); return the count."""
+    return _STORE.expire(idle_seconds() if max_idle_s is None else max_idle_s)
 
 
 def clear_cache() -> None:

@@ -23,6 +23,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from core.images import DEFAULT_MAX_BYTES
+from ui.cache import expire_idle
 
 
 def read_upload(upload: UploadedFile) -> bytes:
@@ -97,6 +98,7 @@ def start_upload_sweeper(interval_s: float = 30.0) -> threading.Thread:
                 while True:
                     time.sleep(interval_s)
                     limit_pending_uploads()
+                    expire_idle()            # results nobody has looked at for a while
             _SWEEPER = threading.Thread(target=sweep, name="scalescope-upload-sweeper", daemon=True)
             _SWEEPER.start()
         return _SWEEPER

@@ -114,3 +114,30 @@ def test_the_budget_comes_from_the_environment(monkeypatch):
     monkeypatch.setenv(cache.BUDGET_VARIABLE, "lots")
     with pytest.raises(ValueError, match="SCALESCOPE_CACHE_MB"):
         cache.budget_bytes()
+
+
+def test_entries_nobody_uses_are_forgotten_and_used_ones_kept(monkeypatch):
+    now = [1000.0]
+    store = cache._Store(budget=3 * 2**20, clock=lambda: now[0])
+    monkeypatch.setattr(cache, "_STORE", store)
+
+    @cache.cached
+    def block(seed: int) -> np.ndarray:
+        return np.full(2**18, seed, np.float32)      # 1 MB
+
+    block(1), block(2)
+    now[0] += 500
+    block(2)                                          # read again: its clock restarts
+    now[0] += 200                                     # block(1) idle 700 s, block(2) idle 200 s
+    assert cache.expire_idle(600) == 1
+    stats = cache.cache_stats()
+    assert stats["entries"] == 1 and stats["bytes"] == 2**20
+    assert cache.expire_idle(100) == 1 and cache.cache_stats()["bytes"] == 0
+
+
+def test_the_idle_limit_comes_from_the_environment(monkeypatch):
+    monkeypatch.setenv(cache.IDLE_VARIABLE, "90")
+    assert cache.idle_seconds() == 90
+    monkeypatch.setenv(cache.IDLE_VARIABLE, "soon")
+    with pytest.raises(ValueError, match="seconds"):
+        cache.idle_seconds()
