@@ -30,7 +30,7 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from core.patterns import zone_plate
-from ui.cache import cache_stats
+from ui.cache import cache_stats, expire_idle
 from ui.catalogue import LESSONS
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -127,6 +127,13 @@ def main(argv: list[str] | None = None) -> None:
           f"{every_page:.0f} MB after the first session; {beside_cache:+.0%} beside the cache) | within ±10 % | "
           f"{cache_closed:.0f} MB of {cache_stats()['budget'] / 2**20:.0f} | "
           f"{'✅' if abs(change) <= 0.10 else '✅ beside the cache' if abs(beside_cache) <= 0.10 else '❌'} |")
+    # What the sweeper does once the entries have sat unused for SCALESCOPE_CACHE_IDLE_S.
+    expired = expire_idle(max(args.settle - 1.0, 0.0))
+    gone = _settled_rss()
+    change = (gone - every_page) / every_page
+    print(f"| then the idle cache entries expire ({expired} dropped) | {gone:.0f} MB ({change:+.0%} against "
+          f"{every_page:.0f} MB) | at most +10 % | {cache_stats()['bytes'] / 2**20:.0f} MB | "
+          f"{_verdict(change, 0.10)} |")
     glibc = "deployment glibc settings" if all(os.environ.get(k) == v for k, v in MALLOC_SETTINGS.items()) \
         else "default glibc settings"
     print(f"\n{glibc}; SCALESCOPE_CACHE_MB={os.environ.get('SCALESCOPE_CACHE_MB', 'unset (512)')}")
