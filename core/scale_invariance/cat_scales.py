@@ -6,6 +6,12 @@ size, and each shipped network of the scale study (trained on shapes, grey) read
 network the *pooled features* (what its last dense layer reads) at each size are compared with
 those at 1× by cosine similarity: 1 means the network sees the near and the far cat alike.
 
+The trained segmenters (:mod:`core.models`, trained on shapes of 4 to 160 px on photographs, in
+colour) are measured the same way by :func:`segmenter_similarity`: the features their classifier
+reads (the head's projection), max-pooled over the canvas like the ``global-max`` variant. (A
+mean would mostly measure the black canvas: the 0.25× face covers 0.2% of it, so every scale
+would look alike.)
+
 Convention: canvas :data:`CANVAS` px square, the face :data:`FACE_AT_1X` px wide at 1×, resized
 with OpenCV's area filter (down) or bicubic (up), grey = mean of R, G and B, in [0, 1].
 """
@@ -101,3 +107,39 @@ def feature_similarity(image: np.ndarray, models: dict[str, nn.Module], *,
             features = [function(c).flatten() for c in colour]
             similarity[name] = np.array([_cosine(f, features[reference]) for f in features])
     return FeatureSimilarity(tuple(scales), similarity, [g[0, 0].numpy() for g in grey])
+
+
+def head_features(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """A segmenter's pooled head features: its ``projection`` output (what the 1×1 classifier
+    reads), the maximum over every position of each channel, captured with a forward hook.
+
+    Shape:
+        Input: ``(B, 3, H, W)`` RGB in [0, 1]. Output: ``(B, C)``.
+    """
+    projection = getattr(model, "projection", None)
+    if not isinstance(projection, nn.Module):
+        raise InvalidParameterError(f"{type(model).__name__} has no projection layer to read features from.")
+    captured: list[torch.Tensor] = []
+    handle = projection.register_forward_hook(lambda _module, _inputs, output: captured.append(output.detach()))
+    try:
+        with torch.no_grad():
+            model(x)
+    finally:
+        handle.remove()
+    return captured[-1].amax(dim=(2, 3))
+
+
+def segmenter_similarity(image: np.ndarray, models: dict[str, nn.Module], *,
+                         scales: tuple[float, ...] = SCALES) -> FeatureSimilarity:
+    """:func:`feature_similarity` for segmenters: the face of ``image`` at every scale, in colour,
+    and the cosine of each model's :func:`head_features` with those at 1×."""
+    if 1.0 not in scales:
+        raise InvalidParameterError("The scales must include 1 (the reference size).")
+    face = face_crop(image)
+    canvases = torch.stack([torch.from_numpy(place(face, s)).permute(2, 0, 1) for s in scales])
+    reference = scales.index(1.0)
+    similarity = {}
+    for name, model in models.items():
+        features = head_features(model, canvases)
+        similarity[name] = np.array([_cosine(f, features[reference]) for f in features])
+    return FeatureSimilarity(tuple(scales), similarity, [c.mean(dim=0).numpy() for c in canvases])

@@ -40,3 +40,60 @@ def test_near_far_on_the_cat_is_one_at_1x_and_falls_away():
     for values in result.similarity.values():
         assert values[result.scales.index(1.0)] == 1.0 or abs(values[result.scales.index(1.0)] - 1) < 1e-6
     assert np.mean(result.similarity["no-pooling"]) < np.mean(result.similarity["global-max"])
+
+
+# ---- the trained segmenters, near and far -------------------------------------------------------
+import cv2  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+import torch.nn as nn  # noqa: E402
+
+from core.models import load_model_or_untrained  # noqa: E402
+from core.scale_invariance.cat_scales import SCALES, face_crop, head_features, segmenter_similarity  # noqa: E402
+
+
+class _Identity(nn.Module):
+    """A 'segmenter' whose projection passes the image through: its features are the channel maxima."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.projection = nn.Identity()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.projection(x)
+
+
+def test_segmenter_features_are_the_per_channel_maxima_of_what_the_projection_gives():
+    cat = SAMPLES["cat"].load()
+    result = segmenter_similarity(cat, {"identity": _Identity()})
+    face = face_crop(cat)
+    expected = []
+    for scale in SCALES:                                  # the face's own RGB maxima, resized by OpenCV
+        side = max(1, round(24 * scale))
+        method = cv2.INTER_AREA if side < face.shape[0] else cv2.INTER_CUBIC
+        small = np.clip(cv2.resize(face, (side, side), interpolation=method).astype(np.float64) / 255, 0, 1)
+        expected.append(small.reshape(-1, 3).max(axis=0))
+    reference = expected[SCALES.index(1.0)]
+    cosines = [float(v @ reference / np.linalg.norm(v) / np.linalg.norm(reference)) for v in expected]
+    assert result.similarity["identity"] == pytest.approx(cosines, abs=1e-5)
+
+
+def test_the_trained_segmenters_read_the_cat_at_every_scale_without_touching_the_global_seed():
+    models = {name: load_model_or_untrained(name)[0] for name in ("segmenter-aspp", "segmenter-psp")}
+    before = torch.random.get_rng_state()
+    result = segmenter_similarity(SAMPLES["cat"].load(), models)
+    assert torch.equal(before, torch.random.get_rng_state())
+    for values in result.similarity.values():
+        assert values.shape == (len(SCALES),)
+        assert values[SCALES.index(1.0)] == pytest.approx(1.0, abs=1e-6)
+        assert np.all(values <= 1 + 1e-6) and values.min() < 0.99   # the features do change with size
+    x = torch.rand(2, 3, 64, 64, generator=torch.Generator().manual_seed(0))
+    features = head_features(models["segmenter-aspp"], x)
+    assert features.shape == (2, models["segmenter-aspp"].classifier.in_channels)
+
+
+def test_a_model_without_a_projection_is_refused():
+    from core.errors import InvalidParameterError
+
+    with pytest.raises(InvalidParameterError, match="projection"):
+        head_features(nn.Conv2d(3, 3, 1), torch.zeros(1, 3, 8, 8))

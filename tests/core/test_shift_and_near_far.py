@@ -48,3 +48,17 @@ def test_far_copy_becomes_like_the_near_image_with_more_pooling():
 def test_near_and_far_refuses_an_image_too_small():
     with pytest.raises(InvalidParameterError, match="too small"):
         near_and_far(np.zeros((20, 20, 3), np.uint8))
+
+
+def test_max_pooling_unchanged_fraction_matches_a_crop_by_crop_computation():
+    x = _image(4)
+    study = shift_study(x)
+    width = x.shape[-1] - 8
+    outputs = [torch.nn.functional.max_pool2d(x[..., k:k + width], 2) for k in range(8)]
+    compare = outputs[0].shape[-1] - 5
+    for k, out in enumerate(outputs):
+        half = k // 2
+        target = outputs[0][..., half:half + compare]
+        if k % 2:
+            target = 0.5 * (target + outputs[0][..., half + 1:half + 1 + compare])
+        assert study.unchanged_fraction[k] == pytest.approx(float((out[..., :compare] == target).float().mean()))
