@@ -70,6 +70,7 @@ def number_grids_figure(arrays: list[np.ndarray], titles: list[str], *,
         suffix = "" if i == 0 else str(i + 1)
         fig.layout[f"yaxis{suffix}"].scaleanchor = f"x{suffix}"
     fig.update_yaxes(autorange="reversed")
+    fig.update_annotations(font_size=14)   # the panel titles: short enough for a narrow 3-wide panel
     hide_axes(fig)
     fig.update_layout(margin=MARGIN, height=height)
     return fig

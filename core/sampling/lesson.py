@@ -160,6 +160,21 @@ def downsample_image(image: np.ndarray, method: str, factor: int = 2,
     return Downsampled(to_image(result.abs() if signed else result), change)
 
 
+def shift_crop(height: int, width: int) -> tuple[int, int, int, int]:
+    """``(top, left, crop height, crop width)`` of the centre square the shift measure reads.
+
+    >>> shift_crop(300, 451)
+    (86, 161, 128, 128)
+    """
+    rows, cols = _centre_window(height, width, SHIFT_CROP, SHIFT_CROP)
+    return rows.start, cols.start, rows.stop - rows.start, cols.stop - cols.start
+
+
+def zero_fraction(image: np.ndarray) -> float:
+    """The fraction of an ``(H, W, 3)`` image's pixels that are black in every channel."""
+    return float((np.asarray(image).max(axis=2) == 0).mean()) if image.size else 0.0
+
+
 @dataclass(frozen=True)
 class Upsampled:
     """The max-pooled image brought back up four ways.
@@ -296,9 +311,9 @@ def grid_example(op: str) -> GridExample:
     start = ("input 6×6", numbers.astype(np.float64))
     with torch.no_grad():
         if op in DOWNSAMPLERS:
-            label = {"strided-conv": "3×3 mean, stride 2, zero padding 1",
+            label = {"strided-conv": "3×3 mean, stride 2",
                      "max-pool": "max of each 2×2", "avg-pool": "mean of each 2×2",
-                     "blur-pool": "binomial blur, every 2nd pixel"}[op]
+                     "blur-pool": "blur, every 2nd"}[op]
             result = strided_conv(x, "box") if op == "strided-conv" else downsample(x, op, 2)
             return GridExample((start, (label, _plane(result))))
         pooled, where = max_pool_with_indices(x, 2)
@@ -310,8 +325,8 @@ def grid_example(op: str) -> GridExample:
                                                        output_padding=1),
         }[op]()
     label = {"nearest": "nearest ×2", "bilinear": "bilinear ×2",
-             "max-unpool": "max-unpool (maxima back in place)",
-             "transposed-conv": "transposed conv, 3×3 ones, stride 2"}[op]
+             "max-unpool": "max-unpool",
+             "transposed-conv": "transposed conv"}[op]
     return GridExample((start, ("max pool 2×2", _plane(pooled)), (label, _plane(up))))
 
 

@@ -7,9 +7,11 @@ import io
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 from PIL import Image
 from torch import nn
 
+from core.samples import SAMPLES
 from core.sampling import conv_output_size, conv_transpose_output_size
 from tests.app.helpers import app, figures, metric, no_exception
 
@@ -39,9 +41,16 @@ def _array(value) -> np.ndarray:
     return np.array(value)
 
 
-def _pytorch_shape(layer: nn.Module, n: int) -> str:
+def _pytorch_side(layer: nn.Module, n: int) -> str:
     with torch.no_grad():
-        return "×".join(map(str, layer(torch.zeros(1, 1, n, n)).shape))
+        return "×".join(map(str, layer(torch.zeros(1, 1, n, n)).shape[-2:]))
+
+
+def _pytorch_says(at, layer: str) -> str:
+    """What the page says PyTorch's ``layer`` gives: "16×16", or "refuses"."""
+    lines = [m.value for m in at.markdown if m.value.startswith(f"PyTorch's `{layer}`")]
+    assert len(lines) == 1, [m.value for m in at.markdown]
+    return lines[0].split("` ", 1)[1].removeprefix("gives ")
 
 
 def test_the_page_renders_every_section_on_the_default_sample():
@@ -49,8 +58,9 @@ def test_the_page_renders_every_section_on_the_default_sample():
     no_exception(at)
     assert set(FIGURES) <= set(figures(at))
     assert [h.value for h in at.header] == [
-        "1 · How big is the output?", "2 · On your image: down, then up again",
-        "3 · Checkerboard artifacts", "4 · A 6×6 grid, number by number"]
+        "1 · How big is the output?", "2 · Downsampling your image",
+        "3 · Does a one-pixel shift change the result?", "4 · Upsampling back", "5 · Checkerboard artifacts",
+        "6 · A 6×6 grid, number by number"]
     down = " ".join(_labels(figures(at)["down-true-size"]))
     # 451 × 300: pools floor to 225, the padded convolution and blur pooling keep 226
     assert "original<br>451×300 px" in down
@@ -80,10 +90,10 @@ def test_calculator_inputs_change_both_sizes_to_the_formulas_and_to_pytorch(n, k
     conv = conv_output_size(n, k, s, p, d)
     transposed = conv_transpose_output_size(n, k, s, p, output_padding, d)
     assert metric(at, "Conv formula") == str(conv)
-    assert metric(at, "nn.Conv2d shape") == _pytorch_shape(
-        nn.Conv2d(1, 1, k, stride=s, padding=p, dilation=d), n) == f"1×1×{conv}×{conv}"
+    assert _pytorch_says(at, "nn.Conv2d") == _pytorch_side(
+        nn.Conv2d(1, 1, k, stride=s, padding=p, dilation=d), n) == f"{conv}×{conv}"
     assert metric(at, "Transposed formula") == str(transposed)
-    assert metric(at, "nn.ConvTranspose2d shape") == _pytorch_shape(nn.ConvTranspose2d(
+    assert _pytorch_says(at, "nn.ConvTranspose2d") == _pytorch_side(nn.ConvTranspose2d(
         1, 1, k, stride=s, padding=p, output_padding=output_padding, dilation=d), n)
     assert at.query_params["n"] in (str(n), [str(n)])
     assert not at.warning or all("disagree" not in w.value for w in at.warning)
@@ -96,7 +106,7 @@ def test_a_layer_pytorch_refuses_is_refused_by_the_formula_too():
     at.slider(key="calc_op").set_value(2).run()
     no_exception(at)
     assert metric(at, "Transposed formula") == "refused"
-    assert metric(at, "nn.ConvTranspose2d shape") == "refused"
+    assert _pytorch_says(at, "nn.ConvTranspose2d") == "refuses"
     assert any("output_padding must be smaller" in e.value for e in at.error)
     assert metric(at, "Conv formula") == "16"       # the convolution is still fine
 
@@ -175,3 +185,76 @@ def _tiny_png() -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(np.arange(36, dtype=np.uint8).reshape(3, 4, 3) * 7).save(buffer, "PNG")
     return buffer.getvalue()
+
+
+def _titles_fit(spec: dict, width: int = 800) -> list[str]:
+    """Panel titles wider than their panel on a ``width``-pixel page (about 0.55 em a character)."""
+    layout = spec["layout"]
+    margin = layout.get("margin", {})
+    plot = width - margin.get("l", 80) - margin.get("r", 80)
+    domains = [layout[k]["domain"] for k in layout if k.startswith("xaxis")]
+    too_wide = []
+    for note in layout.get("annotations", []):
+        if note.get("xref") != "paper" or note.get("yanchor") != "bottom":
+            continue
+        size = note.get("font", {}).get("size", 16)
+        panel = next(d for d in domains if d[0] - 1e-6 <= note["x"] <= d[1] + 1e-6)
+        longest = max(len(line) for line in note["text"].split("<br>"))
+        if longest * 0.55 * size > (panel[1] - panel[0]) * plot:
+            too_wide.append(note["text"])
+    return too_wide
+
+
+def test_panel_titles_fit_their_panels_on_an_800_pixel_page():
+    at = _sampling({"factor": "4", "up": "4", "cb_k": "8", "cb_s": "4"})
+    shown = figures(at)
+    for name in ("up-close", "checkerboard-images", "grid-view"):
+        assert not _titles_fit(shown[name]), name
+    for op in ("strided-conv", "blur-pool", "max-unpool", "transposed-conv"):
+        at.button_group(key="grid_op").set_value(op).run()
+        assert not _titles_fit(figures(at)["grid-view"]), op
+    assert _titles_fit({"layout": {"margin": {}, "xaxis": {"domain": [0, 0.2]},
+                                   "annotations": [{"xref": "paper", "yanchor": "bottom", "x": 0.1,
+                                                    "text": "a title far too long for a fifth of the page"}]}})
+
+
+def test_every_control_is_in_the_url_and_a_link_sets_it():
+    at = _sampling()
+    at.radio(key="conv_kernel").set_value("sobel-y")
+    at.slider(key="up_factor").set_value(3)
+    at.slider(key="cb_kernel").set_value(5)
+    at.slider(key="cb_stride").set_value(3)
+    at.button_group(key="grid_op").set_value("bilinear").run()
+    no_exception(at)
+    wanted = {"kernel": "sobel-y", "up": "3", "cb_k": "5", "cb_s": "3", "grid": "bilinear", "factor": "2",
+              "n": "32", "k": "3", "s": "2", "p": "1", "d": "1", "op": "1"}
+    assert {key: at.query_params[key] for key in wanted} in (wanted, {k: [v] for k, v in wanted.items()})
+    at = _sampling(wanted)
+    no_exception(at)
+    assert at.radio(key="conv_kernel").value == "sobel-y" and at.slider(key="up_factor").value == 3
+    assert at.button_group(key="grid_op").value == "bilinear"
+    assert "451×300 px" in " ".join(_labels(figures(at)["up-true-size"]))   # 150 × 3 unpooled
+
+
+@pytest.mark.parametrize("key, value", [("kernel", "emboss"), ("grid", "median"), ("up", "9"), ("cb_s", "x")])
+def test_an_unknown_value_in_a_link_is_named_and_replaced(key, value):
+    at = _sampling({key: value})
+    no_exception(at)
+    assert any(f"sets {key} to" in w.value for w in at.warning), [w.value for w in at.warning]
+
+
+def test_classroom_notices_are_made_of_the_numbers_on_screen():
+    at = _sampling({"present": "1", "step": "2", "factor": "3"})
+    no_exception(at)
+    notice = next(i.value for i in at.info if i.value.startswith("**What to notice.**"))
+    labels = " ".join(_labels(figures(at)["down-true-size"]))
+    assert "150×100 px" in notice and "150×100 px" in labels and "151×100 px" in notice
+    at = _sampling({"present": "1", "step": "5", "cb_k": "4", "cb_s": "2"})
+    notice = next(i.value for i in at.info if i.value.startswith("**What to notice.**"))
+    assert "same 4 stamps" in notice and metric(at, "Stamps per interior pixel") == "4"
+    at = _sampling({"present": "1", "step": "4", "up": "2"})
+    notice = next(i.value for i in at.info if i.value.startswith("**What to notice.**"))
+    x = torch.from_numpy(SAMPLES["cat"].load().copy()).permute(2, 0, 1)[None].float()
+    pooled, where = F.max_pool2d(x, 2, return_indices=True)
+    black = (F.max_unpool2d(pooled, where, 2, output_size=x.shape[-2:]).amax(dim=1) == 0).float().mean()
+    assert f"leaves {black:.0%} of the pixels black" in notice
