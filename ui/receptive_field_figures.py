@@ -6,6 +6,9 @@ coordinate ``i``, so a rectangle is drawn from ``left - 0.5`` to ``right + 0.5``
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
+
 import numpy as np
 import plotly.graph_objects as go
 
@@ -17,6 +20,27 @@ UNCLIPPED, CLIPPED, CENTRE = "#ff2d55", "#ffcc00", "#ff2d55"
 Box = tuple[int, int, int, int]
 
 
+def log2_ticks(values: Iterable[float], most: int = 11) -> dict[str, object]:
+    """Axis settings for a log axis labelled only at powers of two (at most ``most`` labels),
+    never at Plotly's minor ticks: explicit ``tickvals``, and the range from the first to the last.
+
+    >>> log2_ticks([3, 40])["tickvals"]
+    [2.0, 4.0, 8.0, 16.0, 32.0, 64.0]
+    """
+    positive = [float(v) for v in values if v > 0]
+    if not positive:
+        positive = [1.0]
+    low, high = math.floor(math.log2(min(positive))), math.ceil(math.log2(max(positive)))
+    high = max(high, low + 1)
+    step = max(1, math.ceil((high - low) / (most - 1)))
+    exponents = list(range(low, high + 1, step))
+    if exponents[-1] < high:
+        exponents.append(exponents[-1] + step)
+    ticks = [2.0 ** e for e in exponents]
+    return {"tickmode": "array", "tickvals": ticks, "ticktext": [f"{t:g}" for t in ticks],
+            "range": [math.log10(ticks[0]) - 0.02, math.log10(ticks[-1]) + 0.02], "minor": {"showgrid": False}}
+
+
 def size_jump_figure(names: list[str], sizes: list[int], jumps: list[int]) -> go.Figure:
     """Receptive-field size and jump after each layer, on a log axis."""
     x = [f"{i + 1} · {name}" for i, name in enumerate(names)]
@@ -26,7 +50,7 @@ def size_jump_figure(names: list[str], sizes: list[int], jumps: list[int]) -> go
     ])
     fig.update_xaxes(type="category", tickangle=-60 if len(x) > 12 else 0,
                      showticklabels=len(x) <= 60)
-    fig.update_yaxes(type="log", title="input pixels")
+    fig.update_yaxes(type="log", title="input pixels", **log2_ticks([*sizes, *jumps]))
     fig.update_layout(title="Field size and jump after each layer", margin=_MARGIN, height=420,
                       legend=dict(orientation="h", y=1.02, yanchor="bottom", x=1, xanchor="right"),
                       hovermode="x unified")
@@ -110,6 +134,21 @@ def luo_figure(depth: np.ndarray, measured: np.ndarray, analytic: np.ndarray, *,
     """Measured points against the analytic line, on log–log axes (a power law is a straight line)."""
     fig = go.Figure([go.Scatter(x=depth, y=analytic, mode="lines", name="analytic"),
                      go.Scatter(x=depth, y=measured, mode="markers", name="measured", marker=dict(size=9))])
-    fig.update_layout(title=title, xaxis_title="depth n (layers)", yaxis_title=y_title, xaxis_type="log",
-                      yaxis_type="log", height=340, margin=dict(l=10, r=10, t=50, b=10))
+    fig.update_xaxes(type="log", title="depth n (layers)", **log2_ticks(depth))
+    fig.update_yaxes(type="log", title=y_title, **log2_ticks([*measured, *analytic]))
+    fig.update_layout(title=title, height=340, margin=dict(l=10, r=10, t=50, b=10),
+                      legend=dict(orientation="h", y=-0.25))
+    return fig
+
+
+def trunk_erfs_figure(trained: np.ndarray, untrained: np.ndarray, rectangle: Box, titles: list[str]) -> go.Figure:
+    """Two effective fields of one trunk (max 1 each) side by side, the theoretical square on both."""
+    fig = image_grid_figure([colorize(trained, 0.0, 1.0, SEQUENTIAL), colorize(untrained, 0.0, 1.0, SEQUENTIAL)],
+                            titles, cols=2, max_side=512, match_axes=True)
+    for axis in ("", "2"):
+        _rect(fig, rectangle, colour=UNCLIPPED, name="theoretical", xref=f"x{axis}", yref=f"y{axis}", width=2)
+    fig.add_trace(go.Scatter(
+        x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip",
+        marker=dict(colorscale=SEQUENTIAL, cmin=0, cmax=1, color=[0], showscale=True,
+                    colorbar=dict(title=dict(text="gradient", side="right"), thickness=12, len=0.8))))
     return fig

@@ -39,9 +39,9 @@ def test_the_page_renders_every_section_with_vgg16s_published_field():
     no_exception(at)
     assert set(FIGURES) <= set(figures(at))
     assert [h.value for h in at.header] == [
-        "1 · The layer stack", "2 · Size, jump and start, layer by layer",
-        "3 · One unit's field on your image", "4 · Theoretical against effective field",
-        "Luo et al. (2016), reproduced: the effective field grows as √n"]
+        "1 · Size, jump and start, layer by layer", "2 · One unit's field on your image",
+        "3 · Theoretical against effective field", "4 · Luo et al. (2016): the effective field grows as √n",
+        "5 · Trained networks: does training widen the effective field?"]
     assert metric(at, "Field of the last layer") == "212 px"      # VGG16 pool5 (Araujo et al. 2019)
     assert metric(at, "Jump of the last layer") == "32 px"
     results = _results(at)
@@ -164,3 +164,60 @@ def test_a_tiny_upload_gets_a_sentence_and_the_rest_of_the_lesson_stays(size):
     shown = figures(at)
     assert {"rf-size-jump", "rf-theory-vs-effective"} <= set(shown)
     assert metric(at, "Field of the last layer") == "212 px"
+
+
+def _is_power_of_two(value: float) -> bool:
+    exponent = np.log2(value)
+    return bool(np.isclose(exponent, np.round(exponent)))
+
+
+def test_log_axes_are_labelled_only_at_powers_of_two():
+    at = _page()
+    shown = figures(at)
+    checked = 0
+    for name in ("rf-size-jump", "luo-std", "luo-share"):
+        layout = shown[name]["layout"]
+        for axis in [v for k, v in layout.items() if k.startswith(("xaxis", "yaxis"))]:
+            if axis.get("type") != "log":
+                continue
+            checked += 1
+            assert axis["tickmode"] == "array", name             # no automatic "2, 5" minor labels
+            assert len(axis["tickvals"]) >= 2 and all(_is_power_of_two(v) for v in axis["tickvals"]), name
+            assert axis["ticktext"] == [f"{v:g}" for v in axis["tickvals"]]
+    assert checked == 5                                            # size-jump's y, both Luo figures' x and y
+    size_jump = shown["rf-size-jump"]
+    assert max(max(trace["y"]) for trace in size_jump["data"]) <= size_jump["layout"]["yaxis"]["tickvals"][-1]
+
+
+def test_the_trained_trunk_is_shown_beside_the_untrained_one_with_numbers():
+    at = _page()
+    no_exception(at)
+    assert "rf-trained-untrained" in figures(at)
+    trained = float(metric(at, "ERF std, trained").removesuffix(" px"))
+    untrained = float(metric(at, "ERF std, untrained").removesuffix(" px"))
+    # A 47-px field (the recurrence on five 3×3 convs, strides 2, 2, 2, 1, 1): a uniform 47-px
+    # square would have std 47/√12 ≈ 13.6 px, a single pixel 0.
+    assert 3 < trained < 47 / np.sqrt(12) and 3 < untrained < 47 / np.sqrt(12)
+    (notice,) = [i.value for i in at.info if "Training moved" in i.value]
+    assert f"from {untrained:.1f} to {trained:.1f} px" in notice and "47-px field" in notice
+    assert not [w for w in at.warning if "could not be loaded" in w.value]
+
+
+def test_every_control_reaches_the_url_and_a_link_restores_it():
+    at = _page({"preset": "tiny-vgg", "relu": "0", "net": "segmenter-psp", "side": "96"})
+    no_exception(at)
+    assert at.toggle(key="rf_relu").value is False
+    assert at.radio(key="rf_net").value == "segmenter-psp"
+    assert at.slider(key="rf_side").value == 96
+    for key, value in (("relu", "0"), ("net", "segmenter-psp"), ("side", "96"), ("preset", "tiny-vgg")):
+        assert at.query_params[key] in (value, [value])
+    at.toggle(key="rf_relu").set_value(True).run()
+    assert at.query_params["relu"] in ("1", ["1"])
+
+
+@pytest.mark.parametrize("key,value", [("relu", "maybe"), ("net", "resnet"), ("layer", "conv9"),
+                                       ("preset", "lenet"), ("side", "ten")])
+def test_an_unknown_value_in_a_link_is_named_in_a_notice(key, value):
+    at = _page({key: value})
+    no_exception(at)
+    assert any(f"sets {key} to “{value}”" in w.value for w in at.warning), [w.value for w in at.warning]

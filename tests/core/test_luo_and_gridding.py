@@ -56,3 +56,47 @@ def test_gridding_rates_222_reach_29_percent_of_13px():
 def test_gridding_rates_125_fill_17px():
     _, reached, side = gridding((1, 2, 5))
     assert side == 17 and reached == 1.0 == brute_reach((1, 2, 5))[0]
+
+
+# ---- the trained segmenters' trunk -------------------------------------------------------------
+import torch.nn as nn  # noqa: E402
+
+from core.models import build_untrained  # noqa: E402
+from core.receptive_field.luo import erf_std, trunk_erf  # noqa: E402
+from core.receptive_field.trained import module_layers, trunk_comparison  # noqa: E402
+
+
+def test_trunk_erf_of_an_all_ones_linear_stack_is_the_trinomial_outer_product():
+    stack = nn.Sequential(nn.Conv2d(3, 1, 3, padding=1, bias=False), nn.Conv2d(1, 1, 3, padding=1, bias=False),
+                          nn.Conv2d(1, 1, 3, padding=1, bias=False))
+    for conv in stack:
+        nn.init.ones_(conv.weight)
+    erf = trunk_erf(stack, size=15, inputs=2)
+    line = np.convolve(np.convolve([1, 1, 1], [1, 1, 1]), [1, 1, 1]).astype(float)   # 1 3 6 7 6 3 1
+    expected = np.zeros((15, 15))
+    expected[4:11, 4:11] = np.outer(line, line) / 49
+    np.testing.assert_allclose(erf, expected, atol=1e-6)
+    assert erf_std(erf) == pytest.approx(np.sqrt(3 * 8 / 12), rel=1e-5)      # three 3-boxes: n (k² − 1) / 12
+
+
+def test_the_segmenter_trunk_has_a_47_px_field_by_hand():
+    layers = module_layers(build_untrained("segmenter-aspp").trunk)
+    assert [(layer.kernel, layer.stride, layer.padding) for layer in layers] == [(3, 2, 1)] * 3 + [(3, 1, 1)] * 2
+    # 1 + 2·1 + 2·2 + 2·4 + 2·8 + 2·8: each 3×3 adds two of the jump before it.
+    assert trunk_comparison().field.size == 1 + 2 * (1 + 2 + 4 + 8 + 8) == 47
+
+
+@pytest.mark.parametrize("name", ["segmenter-aspp", "segmenter-psp"])
+def test_trained_and_untrained_trunk_erfs_lie_inside_the_theoretical_field(name):
+    result = trunk_comparison(name, side=96, inputs=4)
+    box = result.rectangle
+    assert (box.bottom - box.top + 1, box.right - box.left + 1) == (47, 47)
+    for field in (result.trained, result.untrained):
+        outside = field.erf.copy()
+        outside[box.top:box.bottom + 1, box.left:box.right + 1] = 0
+        assert outside.max() == 0 and field.inside == pytest.approx(1.0)    # no gradient leaves the square
+        middle = field.erf[box.top + 12:box.top + 35, box.left + 12:box.left + 35].sum() / field.erf.sum()
+        assert middle > 1.5 * (23 / 47) ** 2      # the middle 23×23 holds more than a uniform square would
+        assert 0 < field.std < 47 / np.sqrt(12)                            # narrower than a uniform square
+        assert field.share == pytest.approx(2 * field.std / 47)
+    assert result.trained_loaded and result.message is None
