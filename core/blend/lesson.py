@@ -46,3 +46,39 @@ def mask_previews(mask_levels: list[np.ndarray]) -> list[np.ndarray]:
     [40, 230]
     """
     return [np.repeat((40 + m * 190).astype(np.uint8)[..., None], 3, axis=2) for m in mask_levels]
+
+
+def changed_fraction(base: np.ndarray, other: np.ndarray, threshold: float = 4.0) -> float:
+    """Share of pixels where ``other`` differs from ``base`` by more than ``threshold`` grey levels
+    in any channel: how far from the seam a blend reaches.
+
+    Shape:
+        Input: two ``(H, W, 3) uint8`` images of one size.
+
+    >>> changed_fraction(np.zeros((1, 4, 3), np.uint8), np.array([[[0] * 3, [5] * 3, [4] * 3, [9] * 3]], np.uint8))
+    0.5
+    """
+    difference = np.abs(base.astype(np.int16) - other.astype(np.int16)).max(axis=2)
+    return float((difference > threshold).mean())
+
+
+def seam_widths(mask_levels: list[np.ndarray]) -> list[float]:
+    """Per octave, how wide the zone that mixes both images is, in pixels of the original image.
+
+    A weight strictly between 0 and 1 mixes A and B. At octave ``i`` each pixel stands for
+    ``4^i`` original pixels, so the mixed area in original pixels is ``count_i · 4^i``; divided by
+    the seam's length (the pixels of octave 0 whose weight differs from the left or upper
+    neighbour's) it is the zone's width.
+
+    Shape:
+        Input: the Gaussian pyramid of a hard mask, ``(h_i, w_i)`` floats in ``[0, 1]``, finest first.
+
+    >>> seam_widths([np.array([[1.0, 1.0, 0.0, 0.0]] * 2), np.array([[0.75, 0.25]])])
+    [0.0, 4.0]
+    """
+    hard = mask_levels[0] > 0.5
+    edge = np.zeros_like(hard)
+    edge[:, 1:] |= hard[:, 1:] != hard[:, :-1]
+    edge[1:, :] |= hard[1:, :] != hard[:-1, :]
+    length = max(int(edge.sum()), 1)
+    return [float(((m > 0) & (m < 1)).sum()) * 4**i / length for i, m in enumerate(mask_levels)]

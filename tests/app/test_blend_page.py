@@ -3,6 +3,7 @@
 import io
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from tests.app.helpers import app, figures, metric, no_exception
@@ -53,3 +54,44 @@ def test_an_uploaded_partner_of_another_size_is_resized_to_match():
     at.file_uploader(key="partner_upload").set_value(("b.png", buffer.getvalue(), "image/png")).run()
     no_exception(at)
     assert "blends" in figures(at)
+
+
+def test_every_control_is_in_the_link_and_a_bad_value_is_explained():
+    at = _blend({"mask": "circle", "levels": "4", "b": "grass", "feather": "40", "radius": "0.4"})
+    no_exception(at)
+    assert (at.radio(key="mask").value, at.slider(key="levels").value, at.selectbox(key="partner").value) == \
+        ("circle", 4, "grass")
+    assert (at.slider(key="feather").value, at.slider(key="radius").value) == (40, 0.4)
+    at.slider(key="feather").set_value(12).run()
+    assert at.query_params["feather"] in ("12", ["12"])
+    at = _blend({"feather": "wide", "radius": "9", "mask": "star"})
+    no_exception(at)
+    notices = " ".join(w.value for w in at.warning)
+    assert "feather" in notices and "radius" in notices and "mask" in notices
+    assert (at.slider(key="feather").value, at.slider(key="radius").value) == (24, 0.5)
+
+
+def test_the_snippets_reproduce_a_circle_blend_with_a_resized_partner():
+    from ui.present import REPRODUCED
+
+    at = _blend({"image": "astronaut", "mask": "circle", "levels": "5", "radius": "0.25", "b": "grass"})
+    no_exception(at)
+    snippets = at.session_state[REPRODUCED]
+    assert [s["section"] for s in snippets] == [0, 1, 2]
+    for entry in snippets:
+        namespace: dict = {}
+        exec(compile(entry["code"], "<snippet>", "exec"), namespace)   # noqa: S102
+        found, shown = np.asarray(namespace["result"], float), np.asarray(entry["result"], float)
+        assert found.shape == shown.shape
+        assert np.abs(found - shown).max() <= entry["tolerance"] * (1 + np.abs(shown).max())
+    rough = snippets[1]["result"]
+    assert rough[0] == pytest.approx(float(metric(at, "hard cut")), abs=0.006)   # the metric shown, 2 decimals
+
+
+def test_classroom_mode_shows_one_section_with_its_notice():
+    at = _blend({"present": "1", "step": "3"})
+    no_exception(at)
+    assert [h.value for h in at.header] == ["3 · How the mask is spread per octave"]
+    notice = next(i.value for i in at.info if i.value.startswith("**What to notice.**"))
+    titles = [a["text"] for a in figures(at)["mask-pyramid"]["layout"]["annotations"]]
+    assert titles[-1].endswith(notice.split("about ")[1].split(" px")[0] + " px")   # same width as the last title

@@ -67,3 +67,33 @@ def test_bad_shapes_and_names_are_refused():
     with pytest.raises(ValueError, match="left-right"):
         make_mask("star", 10, 10)
     assert max_blend_levels(300, 451) == 8
+
+
+def test_changed_fraction_counts_pixels_beyond_the_threshold_in_any_channel():
+    from core.blend.lesson import changed_fraction
+
+    base = np.zeros((2, 5, 3), np.uint8)
+    other = base.copy()
+    other[0, 0, 2] = 5      # over 4 in one channel: changed
+    other[1, 3] = 4         # exactly 4: not changed
+    other[1, 4, 0] = 200
+    assert changed_fraction(base, other) == pytest.approx(2 / 10)
+    assert changed_fraction(base, other, threshold=0) == pytest.approx(3 / 10)
+
+
+def test_seam_widths_match_the_mixed_columns_counted_by_hand():
+    import cv2
+
+    from core.blend.lesson import seam_widths
+
+    hard = make_mask("left-right", 64, 64)[0, 0].numpy()
+    levels = [hard]
+    for _ in range(4):
+        levels.append(cv2.pyrDown(levels[-1]))
+    widths = seam_widths(levels)
+    # octave 1 column j reads original columns 2j-2 … 2j+2; both sides of the cut at 31|32 only for j = 15, 16
+    assert widths[:2] == [0.0, 2 * 2.0]
+    for i, level in enumerate(levels):     # a straight cut: mixed columns of one row, × 2^i original pixels
+        row = level[level.shape[0] // 2]
+        assert widths[i] == pytest.approx(((row > 0) & (row < 1)).sum() * 2**i)
+    assert widths == sorted(widths)        # coarser octaves join over wider seams
