@@ -18,8 +18,10 @@ with OpenCV's area filter (down) or bicubic (up), grey = mean of R, G and B, in 
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 import cv2
 import numpy as np
@@ -111,14 +113,16 @@ def feature_similarity(image: np.ndarray, models: dict[str, nn.Module], *,
 
 def head_features(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
     """A segmenter's pooled head features: its ``projection`` output (what the 1×1 classifier
-    reads), the maximum over every position of each channel, captured with a forward hook.
+    reads), the maximum over every position of each channel, captured with a forward hook on a
+    private copy (the shared network is never touched, so other readers see no hook).
 
     Shape:
         Input: ``(B, 3, H, W)`` RGB in [0, 1]. Output: ``(B, C)``.
     """
-    projection = getattr(model, "projection", None)
-    if not isinstance(projection, nn.Module):
+    if not isinstance(getattr(model, "projection", None), nn.Module):
         raise InvalidParameterError(f"{type(model).__name__} has no projection layer to read features from.")
+    model = copy.deepcopy(model)
+    projection = cast(nn.Module, model.projection)   # checked above
     captured: list[torch.Tensor] = []
     handle = projection.register_forward_hook(lambda _module, _inputs, output: captured.append(output.detach()))
     try:

@@ -20,6 +20,7 @@ import torch
 from core.errors import InvalidParameterError
 from core.images import to_tensor
 from core.sampling import blur_pool, max_blur_pool, max_pool
+from core.spectrum import luminance
 
 SHIFTS = range(8)
 POOLS = {
@@ -84,5 +85,9 @@ def shift_study(x: torch.Tensor) -> ShiftStudy:
 
 
 def shift_study_of_image(image: np.ndarray) -> ShiftStudy:
-    """:func:`shift_study` on an ``(H, W, 3) uint8`` RGB image, on the CPU."""
-    return shift_study(to_tensor(image, "cpu"))
+    """:func:`shift_study` on the luma (Rec. 601) of an ``(H, W, 3) uint8`` RGB image, on the CPU.
+
+    One grey channel, not three: shifting is the same for every channel, and a third of the work
+    keeps the lesson's page quick.
+    """
+    return shift_study(luminance(to_tensor(image, "cpu"))[:, None])

@@ -83,6 +83,7 @@ def test_the_trained_segmenters_read_the_cat_at_every_scale_without_touching_the
     before = torch.random.get_rng_state()
     result = segmenter_similarity(SAMPLES["cat"].load(), models)
     assert torch.equal(before, torch.random.get_rng_state())
+    assert not any(m.projection._forward_hooks for m in models.values())      # the shared networks untouched
     for values in result.similarity.values():
         assert values.shape == (len(SCALES),)
         assert values[SCALES.index(1.0)] == pytest.approx(1.0, abs=1e-6)
