@@ -223,8 +223,9 @@ if lesson.section(3, ask=ASK[3]):
                    f"on a 2-core CPU ({shipped.steps} steps per network; seeds "
                    f"{', '.join(str(s) for s in shipped.seeds)}). "))
     available = [v for v in study.accuracy if np.isfinite(study.accuracy[v]).any()]
-    picked = st.pills("Variants shown", available, selection_mode="multi", default=available,
-                      format_func=SHORT.get, key="shown_variants")
+    with lesson.more():
+        picked = st.pills("Variants shown", available, selection_mode="multi", default=available,
+                          format_func=SHORT.get, key="shown_variants")
     shown_variants = [v for v in available if v in picked] or available
     spread_text = "mean ± std over seeds" if len(study.seeds) > 1 else "one seed, no spread"
     show_figure(lambda: si_figures.scale_curves_figure(
@@ -292,8 +293,10 @@ if lesson.section(4, ask=ASK[4]):
     measure = lesson.present or st.toggle("Measure the networks on the cat", url_bool("networks", False),
                                           key="networks", help="Runs seven networks on nine canvases "
                                                                "(a few seconds, once per server).")
-    if not lesson.present:
-        st.query_params.update(networks="1" if measure else "0")
+    if measure and not lesson.present:
+        st.query_params["networks"] = "1"
+    elif "networks" in st.query_params:
+        del st.query_params["networks"]
     if measure:
         with st.spinner("Running the networks on the cat at every size…"):
             similarity = cached(feature_similarity)(cat_pixels(), shipped_models())
