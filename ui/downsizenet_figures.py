@@ -18,77 +18,73 @@ _FUSION = "#54a24b"       # where they meet
 _PIXELS = "#b279a2"       # image pixels
 
 
+ARCHITECTURE_FONT = 18   # px: readable on a 1280×720 projector
+_WRAP = 15               # characters per line of a box's name
+
+
 def architecture_figure(stages: list[tuple[str, str, int]], layers: int) -> go.Figure:
-    """DownsizeNet drawn as boxes and arrows.
+    """DownsizeNet drawn as seven boxes in five columns, text at :data:`ARCHITECTURE_FONT` px.
 
     ``stages`` is, in order: the input, ``layers`` convolutions, the selection pooling, the
     distance map, the concatenation, the 1×1 convolution and the weighted sum — each as
-    ``(name, shape, parameters)``. The texture branch runs along the top, the distance branch
-    along the bottom; the image's own pixels travel over the top to the weighted sum.
+    ``(name, shape, parameters)``. The convolutions share one box and the concatenation joins
+    the 1×1 convolution's, so that five columns fit across a 1280-px screen. The texture branch
+    runs along the top, the distance branch along the bottom, where they meet in the middle; the
+    image's own pixels travel over the top to the weighted sum.
     """
     if len(stages) != layers + 6:
         raise ValueError(f"Expected {layers + 6} stages for {layers} layers, got {len(stages)}.")
-    width, height = 1.9, 1.45
-    boxes: list[tuple[float, float, tuple[str, str, int], str]] = []
-    boxes.append((0, 2, stages[0], _PIXELS))
-    for i in range(layers):
-        boxes.append((i + 1, 2, stages[1 + i], _TEXTURE))
-    pool, distance, concat, head, mix = (stages[layers + 1 + i] for i in range(5))
-    column = layers + 1
-    boxes.append((column, 2, pool, _TEXTURE))
-    boxes.append((column - 1, 0, ("project Q onto the input", "P = floor(src); dx, dy", 0), _DISTANCE))
-    boxes.append((column, 0, distance, _DISTANCE))
-    boxes.append((column + 1, 1, concat, _FUSION))
-    boxes.append((column + 2, 1, head, _FUSION))
-    boxes.append((column + 3, 1, mix, _PIXELS))
-    boxes.append((column + 4, 1, ("output image", mix[1], 0), _PIXELS))
-    step = 2.3
+    convs = stages[1:1 + layers]
+    pool, distance, concat, head, mix = stages[layers + 1:]
+    conv_name = convs[0][0].replace(" 1 ", " ") if layers == 1 else f"{layers} × {convs[0][0].replace(' 1 ', ' ')}"
+    boxes = [  # (column, row, name, shape, parameters, colour)
+        (0, 2, stages[0][0], stages[0][1], 0, _PIXELS),
+        (1, 2, conv_name, convs[-1][1], sum(c[2] for c in convs), _TEXTURE),
+        (2, 2, pool[0], pool[1], 0, _TEXTURE),
+        (1, 0, "project Q onto the input: P, dx, dy", "", 0, _DISTANCE),
+        (2, 0, distance[0], distance[1], 0, _DISTANCE),
+        (3, 1, f"{concat[0]} ({concat[1].split(' ')[0]}) → {head[0]}", head[1], head[2], _FUSION),
+        (4, 1, f"{mix[0]} → output", mix[1], 0, _PIXELS),
+    ]
+    step, width, height, rise = 2.35, 2.1, 1.5, 1.85
     fig = go.Figure()
-    centres = {}
-    for index, (col, row, (name, shape, parameters), colour) in enumerate(boxes):
-        x, y = col * step, row * 1.75
-        centres[index] = (x, y)
+    centres = []
+    for col, row, name, shape, parameters, colour in boxes:
+        x, y = col * step, row * rise
+        centres.append((x, y))
         fig.add_shape(type="rect", x0=x - width / 2, x1=x + width / 2, y0=y - height / 2, y1=y + height / 2,
                       line=dict(color=colour, width=2), fillcolor=colour, opacity=0.18, layer="below")
-        label = f"<b>{'<br>'.join(textwrap.wrap(name, 16))}</b><br>{shape}"
+        lines = [f"<b>{line}</b>" for line in textwrap.wrap(name, _WRAP)] + ([shape] if shape else [])
         if parameters:
-            label += f"<br>{parameters:,} parameters"
-        fig.add_annotation(x=x, y=y, text=label, showarrow=False, font=dict(size=16, color="#222"))
+            lines.append(f"{parameters:,} params")
+        fig.add_annotation(x=x, y=y, text="<br>".join(lines), showarrow=False,
+                           font=dict(size=ARCHITECTURE_FONT, color="#222"))
 
-    def arrow(start, end):
-        # Every arrow runs left to right, from the right edge of one box to the left edge of the next.
+    def arrow(start: int, end: int, colour: str = "#555") -> None:
         (x0, y0), (x1, y1) = centres[start], centres[end]
         fig.add_annotation(x=x1 - width / 2, y=y1, ax=x0 + width / 2, ay=y0, xref="x", yref="y",
-                           axref="x", ayref="y", showarrow=True, arrowhead=3, arrowwidth=1.5,
-                           arrowcolor="#555", text="")
+                           axref="x", ayref="y", showarrow=True, arrowhead=3, arrowwidth=2,
+                           arrowcolor=colour, text="")
 
-    first_conv, pooling = 1, layers + 1
-    for i in range(layers + 1):
-        arrow(i, i + 1)
-    projection, distances, concatenation, fusion, weighted, output = range(layers + 2, layers + 8)
-    arrow(projection, distances)
-    arrow(pooling, concatenation)
-    arrow(distances, concatenation)
-    arrow(concatenation, fusion)
-    arrow(fusion, weighted)
-    arrow(weighted, output)
+    for start, end in ((0, 1), (1, 2), (3, 4), (2, 5), (4, 5), (5, 6)):
+        arrow(start, end)
     # The input's pixels go over the top to the weighted sum: the coefficients mix real pixels.
-    (x0, y0), (x1, y1) = centres[0], centres[weighted]
-    top = 2 * 1.75 + 1.0
-    route = f"M {x0},{y0 + height / 2} L {x0},{top} L {x1},{top} L {x1},{y1 + height / 2 + 0.15}"
-    fig.add_shape(type="path", path=route,
-                  line=dict(color=_PIXELS, width=2, dash="dot"))
+    (x0, y0), (x1, y1) = centres[0], centres[6]
+    top = 2 * rise + height / 2 + 0.45
+    route = f"M {x0},{y0 + height / 2} L {x0},{top} L {x1},{top} L {x1},{y1 + height / 2 + 0.12}"
+    fig.add_shape(type="path", path=route, line=dict(color=_PIXELS, width=2, dash="dot"))
     fig.add_annotation(x=x1, y=y1 + height / 2, ax=x1, ay=y1 + height / 2 + 0.2, xref="x", yref="y",
                        axref="x", ayref="y", showarrow=True, arrowhead=3, arrowcolor=_PIXELS, text="")
-    fig.add_annotation(x=(x0 + x1) / 2, y=top, yanchor="bottom", showarrow=False, font=dict(size=16, color=_PIXELS),
-                       text="the K neighbours of every output pixel Q, straight from the high-resolution image")
-    fig.add_annotation(x=centres[first_conv][0], y=2 * 1.75 - height / 2 - 0.05, yanchor="top", showarrow=False,
-                       font=dict(size=16, color=_TEXTURE), text="texture: what the pixels around P look like")
-    fig.add_annotation(x=centres[projection][0], y=-height / 2 - 0.05, yanchor="top", showarrow=False,
-                       font=dict(size=16, color=_DISTANCE), text="distance: where Q falls between its neighbours")
-    fig.update_xaxes(visible=False, range=[-width / 2 - 0.2, (column + 4) * step + width / 2 + 0.2])
-    fig.update_yaxes(visible=False, range=[-height / 2 - 0.5, top + 0.4])
-    fig.update_layout(margin=dict(l=5, r=5, t=10, b=5), height=520, plot_bgcolor="white", showlegend=False)
+    below = 2 * rise - height / 2 - 0.04
+    labels = [((x0 + x1) / 2, top, "bottom", _PIXELS, "the K neighbours of each output pixel Q, from the full image"),
+              (step * 1.5, below, "top", _TEXTURE, "texture: what the pixels around P look like"),
+              (step * 1.5, -height / 2 - 0.04, "top", _DISTANCE, "distance: where Q falls between its neighbours")]
+    for x, y, anchor, colour, text in labels:
+        fig.add_annotation(x=x, y=y, yanchor=anchor, showarrow=False, text=text,
+                           font=dict(size=ARCHITECTURE_FONT, color=colour))
+    fig.update_xaxes(visible=False, range=[-width / 2 - 0.1, 4 * step + width / 2 + 0.1], fixedrange=True)
+    fig.update_yaxes(visible=False, range=[-height / 2 - 0.45, top + 0.4], fixedrange=True)
+    fig.update_layout(margin=dict(l=5, r=5, t=5, b=5), height=560, plot_bgcolor="white", showlegend=False)
     return fig
 
 

@@ -274,3 +274,29 @@ def card_rows(card: dict) -> list[CardRow]:
         seeds = len(score.get("per_seed", [score["mean"]]))
         rows.append(CardRow(method, score["mean"], score["std"] if seeds > 1 else None, seeds))
     return rows
+
+
+def best_fixed(card: dict) -> tuple[CardRow, CardRow]:
+    """``(DownsizeNet's row, the best fixed method's row)`` of a card, by its metric's direction."""
+    learned, *fixed = card_rows(card)
+    pick = min if card["metrics"]["lower_is_better"] else max
+    return learned, pick(fixed, key=lambda row: row.mean)
+
+
+def generalisation(card: dict, texture_card: dict | None = None) -> str:
+    """One sentence on the network frozen and used for the other task, from its card (Markdown).
+
+    ``texture_card`` (needed for the reconstruction card) gives the texture task's own scores.
+    """
+    metrics = card["metrics"]
+    frozen = metrics["generalisation"]["frozen"]
+    if card["task"] == "reconstruction" and texture_card is not None:
+        other = texture_card["metrics"]
+        return (f"**Task generalisation:** frozen in front of the texture classifier (only the classifier trains, "
+                f"{metrics['generalisation']['steps']} steps), this network reaches {frozen['mean']:.1%} ± "
+                f"{frozen['std']:.1%}, against {other['downsizenet']['mean']:.1%} for a DownsizeNet trained on "
+                f"that task and {other['fixed']['bilinear']['mean']:.1%} for bilinear.")
+    return (f"**Task generalisation:** frozen and used for reconstruction, this network's error is "
+            f"{frozen['mean']:.2f} ± {frozen['std']:.2f} grey levels, against "
+            f"{metrics['generalisation']['bilinear']:.2f} for bilinear: what it learned for gratings does not "
+            "carry over to photographs.")

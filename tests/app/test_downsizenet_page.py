@@ -1,8 +1,10 @@
 """The DownsizeNet lesson through AppTest: the special case, a short training run, weights."""
 
 import io
+import re
 
 import numpy as np
+import pytest
 import torch
 from PIL import Image
 from safetensors.torch import save
@@ -111,3 +113,47 @@ def test_a_one_pixel_upload_gets_sentences_not_tracebacks():
         no_exception(at)
         assert any("tiny" in i.value for i in at.info) or at.error
         assert float(metric(at, MAX_DIFFERENCE)) < 1e-4
+
+
+def test_the_diagram_reads_at_1280_by_720():
+    shown = figures(_page())["architecture"]
+    layout = shown["layout"]
+    # With the sidebar open a 1280-px screen leaves about 880 px for the chart.
+    x0, x1 = layout["xaxis"]["range"]
+    px_per_unit = 880 / (x1 - x0)
+    boxes = [s for s in layout["shapes"] if s["type"] == "rect"]
+    assert len(boxes) == 7 and len({round(b["x0"], 3) for b in boxes}) <= 5      # five columns at most
+    width_px = min(b["x1"] - b["x0"] for b in boxes) * px_per_unit
+    for note in layout["annotations"]:
+        if not note.get("text"):
+            continue
+        assert note["font"]["size"] >= 16
+        if note.get("showarrow") is False and "<br>" in note["text"]:           # a box's label
+            longest = max(len(re.sub("<[^>]+>", "", line)) for line in note["text"].split("<br>"))
+            assert longest * 0.55 * note["font"]["size"] <= width_px, note["text"]   # bold Arial: ~0.5 em a glyph
+
+
+def test_opencv_agrees_with_the_special_case_and_places_the_trained_result():
+    at = _page()
+    assert int(metric(at, "max |as_bilinear() − cv2 INTER_LINEAR|")) <= 1       # fixed-point rounding only
+    area = float(metric(at, "Mean |result − cv2 INTER_AREA|"))
+    linear = float(metric(at, "Mean |result − cv2 INTER_LINEAR|"))
+    assert 0 < linear < area < 10
+
+
+def test_the_training_controls_come_from_the_link_and_nothing_trains_on_its_own():
+    at = _page({"steps": "40", "seed": "7", "layers": "3"})
+    no_exception(at)
+    assert (at.slider(key="dsn_steps").value, at.number_input(key="dsn_seed").value,
+            at.radio(key="dsn_layers").value) == (40, 7, 3)
+    assert "training-curves" not in figures(at) and "dsn_run" not in at.session_state
+    at.radio(key="dsn_layers").set_value(4).run()
+    assert at.query_params["layers"] in ("4", ["4"]) and at.query_params["steps"] in ("40", ["40"])
+
+
+@pytest.mark.parametrize("key,value", [("task", "denoise"), ("scale", "big"), ("steps", "9000"),
+                                       ("layers", "seven"), ("seed", "300")])
+def test_an_unknown_value_in_a_link_is_named_in_a_notice(key, value):
+    at = _page({key: value})
+    no_exception(at)
+    assert any(f"sets {key} to “{value}”" in w.value for w in at.warning), [w.value for w in at.warning]
