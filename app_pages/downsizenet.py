@@ -41,6 +41,7 @@ CURVE_EVERY = 10          # steps between two redraws of the live curves
 CORNER = (24, 32)         # output pixels of the special case's maps shown, so the pattern is visible
 TASK_TITLES = {"reconstruction": "reconstruction (downsize, fixed bicubic upsample, L1 against the original)",
                "texture": "texture classification (oriented gratings, trained with a classifier)"}
+TASK_NAMES = {"reconstruction": "reconstruction", "texture": "texture classification"}
 _NET, _RUN, _SEEN_UPLOAD = "dsn_net", "dsn_run", "dsn_seen_upload"
 ASK = [
     "Bilinear mixes four pixels by distance alone. What else could a downsizer look at to choose the weights?",
@@ -76,11 +77,14 @@ lesson = Lesson(["The architecture", "Bilinear is a special case", "A trained Do
                  "How the shipped network was trained, and how it scores", "The texture task",
                  "Train your own (exploration)"])
 left, right = st.columns([2, 3])
-scale = left.slider("Output size ÷ input size", 0.1, 2.0, url_float("scale", 0.3, 0.1, 2.0), 0.01, key="dsn_scale",
-                    help="0.3 is the paper's setting. Above 1 the same network enlarges.")
+scale = url_float("scale", 0.3, 0.1, 2.0)
+if not lesson.present or lesson.step <= 3:      # sections 1–3 resize at this scale
+    scale = left.slider("Output size ÷ input size", 0.1, 2.0, scale, 0.01, key="dsn_scale",
+                        help="0.3 is the paper's setting. Above 1 the same network enlarges.")
 task = url_choice("task", "reconstruction", list(TASKS))
-task = right.radio("Trained for", list(TASKS), index=list(TASKS).index(task), horizontal=True, key="dsn_task",
-                   format_func=lambda t: TASK_TITLES[t])
+if not lesson.present or lesson.step in (3, 4):  # sections 3 and 4 show the network trained for this task
+    task = right.radio("Trained for", list(TASKS), index=list(TASKS).index(task), horizontal=True, key="dsn_task",
+                       format_func=TASK_NAMES.__getitem__, help=" · ".join(TASK_TITLES.values()))
 st.query_params.update(scale=f"{scale:g}", task=task)
 size = output_size(height, width, scale)
 try:

@@ -80,55 +80,60 @@ lesson = Lesson(["Size, jump and start, layer by layer", "One unit's field on yo
                  "Trained networks: does training widen the effective field?"])
 
 # ------------------------------------------------------------------------------------------ the stack
-if "rf_preset" not in st.session_state:
-    st.session_state["rf_preset"] = url_choice("preset", "vgg16", list(PRESETS))
-left, right = st.columns(2)
-preset = left.selectbox("The layer stack: start from", list(PRESETS), format_func=PRESET_LABELS.get, key="rf_preset")
-right.caption(PRESET_SOURCES[preset])
-with lesson.more():
-    st.markdown("Edit any cell, add a row at the bottom or delete rows to try your own stack. "
-                "Kinds: `conv`, `max-pool`, `avg-pool`.")
-    edited = st.data_editor(
-        pd.DataFrame([astuple(layer) for layer in PRESETS[preset]],
-                     columns=["name", "kernel", "stride", "padding", "dilation", "kind"])[COLUMNS],
-        key=f"rf_table-{preset}", num_rows="dynamic", hide_index=True, width="stretch", height=260,
-        column_config={
-            "name": st.column_config.TextColumn("name"),
-            "kind": st.column_config.SelectboxColumn("kind", options=list(KINDS), default="conv"),
-            "kernel": st.column_config.NumberColumn("kernel", min_value=1, step=1),
-            "stride": st.column_config.NumberColumn("stride", min_value=1, step=1, default=1),
-            "padding": st.column_config.NumberColumn("padding", min_value=0, step=1, default=0),
-            "dilation": st.column_config.NumberColumn("dilation", min_value=1, step=1, default=1),
-        })
-try:
-    layers = layers_from_rows(edited.to_dict("records"))
-except ScaleScopeError as error:
-    st.error(f"{error} Fix the row to see its receptive fields.")
-    st.stop()
-is_preset = layers == PRESETS[preset]
-if not is_preset:
-    st.info(f"Your edited stack ({len(layers)} layers), started from {PRESET_LABELS[preset]}.")
-stack = tuple(astuple(layer) for layer in layers)
-fields = cached(receptive_field)(layers_of(stack))
-sizes, misfit = cached(feature_sizes_that_fit)(layers_of(stack), (height, width))
-names = [layer.name for layer in layers]
+# Sections 1–3 study one stack; the last two do not need it (classroom mode leaves it out there).
+if not lesson.present or lesson.step <= 3:
+    if "rf_preset" not in st.session_state:
+        st.session_state["rf_preset"] = url_choice("preset", "vgg16", list(PRESETS))
+    left, right = st.columns(2)
+    preset = left.selectbox("The layer stack: start from", list(PRESETS), format_func=PRESET_LABELS.get,
+                            key="rf_preset")
+    right.caption(PRESET_SOURCES[preset])
+    with lesson.more():
+        st.markdown("Edit any cell, add a row at the bottom or delete rows to try your own stack. "
+                    "Kinds: `conv`, `max-pool`, `avg-pool`.")
+        edited = st.data_editor(
+            pd.DataFrame([astuple(layer) for layer in PRESETS[preset]],
+                         columns=["name", "kernel", "stride", "padding", "dilation", "kind"])[COLUMNS],
+            key=f"rf_table-{preset}", num_rows="dynamic", hide_index=True, width="stretch", height=260,
+            column_config={
+                "name": st.column_config.TextColumn("name"),
+                "kind": st.column_config.SelectboxColumn("kind", options=list(KINDS), default="conv"),
+                "kernel": st.column_config.NumberColumn("kernel", min_value=1, step=1),
+                "stride": st.column_config.NumberColumn("stride", min_value=1, step=1, default=1),
+                "padding": st.column_config.NumberColumn("padding", min_value=0, step=1, default=0),
+                "dilation": st.column_config.NumberColumn("dilation", min_value=1, step=1, default=1),
+            })
+    try:
+        layers = layers_from_rows(edited.to_dict("records"))
+    except ScaleScopeError as error:
+        st.error(f"{error} Fix the row to see its receptive fields.")
+        st.stop()
+    is_preset = layers == PRESETS[preset]
+    if not is_preset:
+        st.info(f"Your edited stack ({len(layers)} layers), started from {PRESET_LABELS[preset]}.")
+    stack = tuple(astuple(layer) for layer in layers)
+    fields = cached(receptive_field)(layers_of(stack))
+    sizes, misfit = cached(feature_sizes_that_fit)(layers_of(stack), (height, width))
+    names = [layer.name for layer in layers]
 
-# The layer of sections 2 and 3: a new stack starts at its deepest layer that fits; the first run takes the URL's.
-options = list(range(len(sizes))) if sizes else [len(layers) - 1]
-if st.session_state.get("rf_layer_for") != stack:
-    first = "rf_layer_for" not in st.session_state
-    st.session_state["rf_layer_for"] = stack
-    named = url_choice("layer", names[options[-1]], [names[i] for i in options]) if first else names[options[-1]]
-    st.session_state["rf_layer"] = next(i for i in options if names[i] == named)
-if st.session_state.get("rf_layer") not in options:
-    st.session_state["rf_layer"] = options[-1]
-if len(options) > 1:
-    chosen = st.select_slider("Layer studied in sections 2 and 3", options, key="rf_layer",
-                              format_func=lambda i: f"{i + 1} · {names[i]}")
-else:
-    chosen = options[0]
-    st.caption(f"Layer studied: {chosen + 1} · {names[chosen]}")
-st.query_params.update(preset=preset, layer=names[chosen])
+    # The layer of sections 2 and 3: a new stack starts at its deepest layer that fits; the first run takes
+    # the URL's.
+    options = list(range(len(sizes))) if sizes else [len(layers) - 1]
+    if st.session_state.get("rf_layer_for") != stack:
+        first = "rf_layer_for" not in st.session_state
+        st.session_state["rf_layer_for"] = stack
+        named = url_choice("layer", names[options[-1]], [names[i] for i in options]) if first else names[options[-1]]
+        st.session_state["rf_layer"] = next(i for i in options if names[i] == named)
+    if st.session_state.get("rf_layer") not in options:   # not drawn on the last run: the URL has it
+        st.session_state["rf_layer"] = next((i for i in options if names[i] == st.query_params.get("layer")),
+                                            options[-1])
+    if len(options) > 1:
+        chosen = st.select_slider("Layer studied in sections 2 and 3", options, key="rf_layer",
+                                  format_func=lambda i: f"{i + 1} · {names[i]}")
+    else:
+        chosen = options[0]
+        st.caption(f"Layer studied: {chosen + 1} · {names[chosen]}")
+    st.query_params.update(preset=preset, layer=names[chosen])
 
 # ------------------------------------------------------------------------------------------
 if lesson.section(0, ask=ASK[0]):
@@ -317,7 +322,8 @@ if lesson.section(4, ask=ASK[4]):
         f"the centre unit, averaged over {TRUNK_INPUTS} noise inputs of {TRUNK_SIDE}×{TRUNK_SIDE} px.")
     show_figure(lambda: trunk_erfs_figure(
         trunks.trained.erf, trunks.untrained.erf, astuple(trunks.rectangle),
-        ["trained" if trunks.trained_loaded else "trained weights missing: untrained", "untrained (initial)"]),
+        [f"{'trained' if trunks.trained_loaded else 'trained weights missing: untrained'}, std "
+         f"{trunks.trained.std:.1f} px", f"untrained (initial weights), std {trunks.untrained.std:.1f} px"]),
         "rf-trained-untrained", (network, TRUNK_SIDE, TRUNK_INPUTS, trunks.trained_loaded))
     a, b = st.columns(2)
     a.metric("ERF std, trained", f"{trunks.trained.std:.1f} px",

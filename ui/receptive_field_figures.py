@@ -141,12 +141,18 @@ def luo_figure(depth: np.ndarray, measured: np.ndarray, analytic: np.ndarray, *,
     return fig
 
 
-def trunk_erfs_figure(trained: np.ndarray, untrained: np.ndarray, rectangle: Box, titles: list[str]) -> go.Figure:
-    """Two effective fields of one trunk (max 1 each) side by side, the theoretical square on both."""
-    fig = image_grid_figure([colorize(trained, 0.0, 1.0, SEQUENTIAL), colorize(untrained, 0.0, 1.0, SEQUENTIAL)],
-                            titles, cols=2, max_side=512, match_axes=True)
+def trunk_erfs_figure(trained: np.ndarray, untrained: np.ndarray, rectangle: Box, titles: list[str], *,
+                      margin: int = 8) -> go.Figure:
+    """Two effective fields of one trunk (max 1 each) side by side, cropped to the theoretical
+    square and ``margin`` pixels around it, the square outlined on both."""
+    top, left, bottom, right = rectangle
+    rows = slice(max(top - margin, 0), bottom + margin + 1)
+    cols = slice(max(left - margin, 0), right + margin + 1)
+    shifted = (top - rows.start, left - cols.start, bottom - rows.start, right - cols.start)
+    maps = [colorize(erf[rows, cols], 0.0, 1.0, SEQUENTIAL) for erf in (trained, untrained)]
+    fig = image_grid_figure(maps, titles, cols=2, max_side=512, match_axes=True, row_height=380)
     for axis in ("", "2"):
-        _rect(fig, rectangle, colour=UNCLIPPED, name="theoretical", xref=f"x{axis}", yref=f"y{axis}", width=2)
+        _rect(fig, shifted, colour=UNCLIPPED, name="theoretical", xref=f"x{axis}", yref=f"y{axis}", width=2)
     fig.add_trace(go.Scatter(
         x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip",
         marker=dict(colorscale=SEQUENTIAL, cmin=0, cmax=1, color=[0], showscale=True,
