@@ -73,7 +73,8 @@ with st.spinner("Building the octaves…"):
 # ------------------------------------------------------------------------------------------
 if lesson.section(0, ask=ASK[0]):
     view = st.segmented_control("Show the octaves", list(VIEWS), format_func=VIEWS.get,
-                                default="stacked", key="view") or "stacked"
+                                default=url_choice("view", "stacked", list(VIEWS)), key="view") or "stacked"
+    st.query_params["view"] = view
     if view == "stacked":
         show_figure(lambda: cached(pyramids_figures.stacked_pyramid_figure)(octaves.gaussian), "pyramid-stacked")
     elif view == "native":
@@ -131,6 +132,8 @@ if lesson.section(1, ask=ASK[1]):
             "negative half of every band and loses this.)")
     lesson.notice(f"Collapsing the {levels} levels gives the image back to within "
                   f"{octaves.reconstruction_error:.0e}: the bands lose nothing.")
+    lesson.reproduce(snippet(image, pyramids_snippets.bands(levels, kernel, sigma)),
+                     result=(*limits, octaves.reconstruction_error), tolerance=1e-6)
 
 # ------------------------------------------------------------------------------------------
 if lesson.section(2, ask=ASK[2]):
@@ -151,6 +154,8 @@ if lesson.section(2, ask=ASK[2]):
                "The error sits on edges and fine texture — exactly the first Laplacian band.")
     lesson.notice(f"One octave down and up loses up to {loss.max_error:.0f} grey levels "
                   f"(PSNR {loss.psnr:.1f} dB), on edges and texture: pyrUp can only interpolate.")
+    lesson.reproduce(snippet(image, pyramids_snippets.down_up(kernel, sigma)), result=(loss.max_error, loss.psnr),
+                     tolerance=1e-9)
 
 # ------------------------------------------------------------------------------------------
 if lesson.section(3, ask=ASK[3]):
@@ -179,6 +184,8 @@ if lesson.section(3, ask=ASK[3]):
                "Try the zone plate or the stripes sample.")
     lesson.notice(f"{demo.source_high_fraction:.1%} of the energy is too fine for the smaller grid: "
                   "without the blur it folds back as false patterns.")
+    lesson.reproduce(snippet(image, pyramids_snippets.high_fraction(steps)), result=demo.source_high_fraction,
+                     tolerance=1e-6)
 
 # ------------------------------------------------------------------------------------------
 if lesson.section(4, ask=ASK[4]):
@@ -197,6 +204,8 @@ if lesson.section(4, ask=ASK[4]):
         "grey levels.")
     lesson.notice(f"Ours and OpenCV's differ by at most {agreement.max_difference:.1e} grey levels: "
                   "the same operation, up to float rounding.")
+    lesson.reproduce(snippet(image, pyramids_snippets.opencv_difference()), result=agreement.max_difference,
+                     tolerance=1e-4)
 
 # ------------------------------------------------------------------------------------------
 if not lesson.present:

@@ -103,3 +103,73 @@ def _tiny_png() -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(np.arange(36, dtype=np.uint8).reshape(3, 4, 3) * 7).save(buffer, "PNG")
     return buffer.getvalue()
+
+
+def _label_boxes(fig: dict) -> list[tuple[float, float, float]]:
+    """Each stacked-pyramid label's (screen y of its centre, screen x of its left edge, image width)
+    in pixels, from the figure's own ranges and height (its scale is fixed by the figure)."""
+    layout = fig["layout"]
+    bottom, top = layout["yaxis"]["range"]
+    plot_height = layout["height"] - layout["margin"]["t"] - layout["margin"]["b"]
+    scale = plot_height / (bottom - top)
+    return [((a["ay"] - top) * scale, a["ax"] * scale, a["font"]["size"]) for a in layout["annotations"]]
+
+
+@pytest.mark.parametrize("side, levels", [(2048, 8), (2048, 12), (451, 9), (2048 // 4, 10)])
+def test_stacked_pyramid_labels_never_overlap(side, levels):
+    import numpy as np
+
+    from ui.pyramids_figures import stacked_pyramid_figure
+
+    sizes = level_sizes(side, side * 3 // 4 if side == 451 else side, levels)
+    octaves = [np.zeros((h, w, 3), np.uint8) for h, w in sizes]
+    fig = stacked_pyramid_figure(octaves).to_plotly_json()
+    boxes = _label_boxes(fig)
+    assert len(boxes) == levels
+    ys = [y for y, _, _ in boxes]
+    assert all(upper < lower for lower, upper in zip(ys, ys[1:]))        # octave 0 lowest, in order
+    font = boxes[0][2]
+    assert min(lower - upper for lower, upper in zip(ys, ys[1:])) >= 1.2 * font   # a line of text apart
+    plot_height = fig["layout"]["height"] - 50
+    assert all(font / 2 <= y <= plot_height for y in ys)                 # inside the figure
+    canvas_width = max(w for _, w in sizes)
+    x_range = fig["layout"]["xaxis"]["range"]
+    scale = (fig["layout"]["height"] - 50) / (fig["layout"]["yaxis"]["range"][0] - fig["layout"]["yaxis"]["range"][1])
+    assert all(x >= canvas_width * scale for _, x, _ in boxes)            # beside the pyramid, not on it
+    assert (x_range[1] - x_range[0]) * scale <= 640                       # fits the page at this scale
+    assert fig["layout"]["height"] <= 720
+
+
+def test_the_spectra_axes_label_decades_only():
+    shown = figures(_pyramids())["octave-spectra"]["layout"]
+    for axis in ("xaxis", "yaxis"):
+        assert shown[axis]["type"] == "log" and shown[axis]["dtick"] == 1, shown[axis]
+
+
+def test_the_view_of_the_octaves_is_in_the_link():
+    at = _pyramids({"view": "native"})
+    no_exception(at)
+    assert "pyramid-native" in figures(at)
+    at.button_group(key="view").set_value("full").run()
+    assert at.query_params["view"] in ("full", ["full"])
+    at = _pyramids({"view": "sideways"})
+    no_exception(at)
+    assert any("view" in w.value for w in at.warning) and "pyramid-stacked" in figures(at)
+
+
+def test_the_snippets_of_a_gaussian_kernel_reproduce_every_section():
+    import numpy as np
+
+    from ui.present import REPRODUCED
+
+    at = _pyramids({"kernel": "gaussian", "sigma": "1.7", "levels": "4", "alias": "3"})
+    no_exception(at)
+    snippets = at.session_state[REPRODUCED]
+    assert [s["section"] for s in snippets] == [0, 1, 2, 3, 4]
+    for entry in snippets:
+        namespace: dict = {}
+        exec(compile(entry["code"], "<snippet>", "exec"), namespace)   # noqa: S102
+        np.testing.assert_allclose(np.asarray(namespace["result"], float), np.asarray(entry["result"], float),
+                                   rtol=max(entry["tolerance"], 1e-9), atol=max(entry["tolerance"], 1e-9))
+    largest, psnr = snippets[2]["result"]
+    assert f"{largest:.0f}" == metric(at, "Largest difference") and f"{psnr:.1f} dB" == metric(at, "PSNR")
