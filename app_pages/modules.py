@@ -1,46 +1,42 @@
 """SPP, pyramid pooling and ASPP: what each branch of a pyramid module looks at."""
 
-import numpy as np
 import streamlit as st
 
 from core.errors import InvalidParameterError, ScaleScopeError
 from core.models import CLASSES, load_model_or_untrained, model_card, validate_state_dict
-from core.modules import ASPP_RATES, valid_tap_fraction, valid_taps
+from core.modules import ASPP_RATES, trained
+from core.modules import lesson as built
 from core.modules.features import EXTRACTORS, STRIDES, small_cnn
-from core.modules.lesson import (
-    aspp_fields,
-    aspp_taps,
-    branch_erf,
-    extract,
-    feature_geometry,
-    gridding,
-    run_head,
-    spp_grid,
-    spp_lengths,
-)
-from core.modules.trained import SEGMENTERS, ablate_by_name, ablation_rows, ablation_sentence, branch_maps_by_name
-from ui import figures
+from core.modules.maps import branch_views, most_responsive, pyramid_pooling_views
+from core.modules.unit_erf import CLASSIFIER, trained_unit_fields_by_name
+from ui import figures, modules_figures
+from ui import modules_snippets as snippets
 from ui.cache import cached
-from ui.modules_figures import (
-    ablation_figure,
-    segmentation_figure,
-    spp_bins_figure,
-    spp_vector_figure,
-    taps_units_figure,
-)
+from ui.present import Lesson
+from ui.snippets import snippet
 from ui.text import literal
 from ui.uploads import read_upload
 from ui.widgets import current_image, show_figure, url_choice
 
-MODULES = {"spp": "SPP (He et al.)", "pyramid-pooling": "Pyramid pooling (PSPNet)", "aspp": "ASPP (DeepLabv3)"}
 EXTRACTOR_LABELS = {"filter-bank": "Hand-built filter bank (edges, corners, blobs)",
                     "random-cnn": "Small CNN, seeded random weights",
                     "trained-cnn": "Small CNN trained on the synthetic shapes task",
                     "uploaded": "Small CNN with your weights (safetensors)"}
+ASK = [  # what a teacher asks the class before revealing each section
+    "Five branches read the same trunk. If we switch one off, which shapes will the network lose first?",
+    "Which branch would you expect small shapes to need most, and which the largest ones?",
+    "The rate-9 branch's taps are 72 px apart. Does a trained unit really look that far, or only in theory?",
+    "How can a network with a fully connected layer accept images of any size?",
+    "What does a 1×1 bin know about a pixel that a 6×6 bin does not?",
+    "Three 3×3 filters with holes of different sizes: do they see three different things?",
+    "Near the border of the map, where do the outer taps of a large rate land?",
+    "What happens to a 3×3 atrous filter once its rate is as large as the map?",
+    "Three rate-2 convolutions in a row: which pixels of their field do they never read?",
+]
+HOW = "Each map is scaled to its own range and shown through its channel of largest spread (max − min)."
 
 image = current_image()
 height, width = image.pixels.shape[:2]
-
 
 st.title("🧩 SPP · pyramid pooling · ASPP")
 st.markdown(
@@ -48,179 +44,243 @@ st.markdown(
     "**SPP** max-pools into 4×4, 2×2 and 1×1 bins and concatenates them into a vector whose length "
     "does not depend on the image size. **PSPNet** pools the same way, upsamples each result "
     "bilinearly and stacks it with the map. **ASPP** uses no pooling at all: parallel 3×3 "
-    "convolutions with holes (atrous, dilated) look at several distances at once, with 'same' "
-    "padding so every branch keeps the map's size.")
+    "convolutions with holes (atrous, dilated) look at several distances at once.")
 
-st.header("A trained segmenter: what each branch does")
-segmenter = st.radio("Trained network", SEGMENTERS, horizontal=True, key="segmenter",
-                     index=SEGMENTERS.index(url_choice("segmenter", SEGMENTERS[0], list(SEGMENTERS))),
-                     format_func={"segmenter-aspp": "ASPP head (DeepLabv3)",
-                                   "segmenter-psp": "Pyramid pooling head (PSPNet)"}.get)
-model, trained, load_message = load_model_or_untrained(segmenter)   # loaded once per process
-if not trained:
-    st.warning(f"**Untrained.** {load_message}")
-st.caption(("Trained" if trained else "UNTRAINED (initial weights)") + f" {segmenter}: a five-layer trunk at output "
-           "stride 8 with batch norm after every convolution, then the head. The hand-built modules further down "
-           "have no batch norm, and their ASPP has 16 filters per branch where DeepLabv3 has 256.")
-names_all = list(model.branches)
-dropped = tuple(st.multiselect("Drop branches (live ablation)", names_all, default=[], key="drop",
-                               help="The dropped branches' outputs are replaced by zeros before the projection."))
-full_pred, ablated_pred, changed = cached(ablate_by_name)(segmenter, image.pixels, dropped)
-panels = [("prediction, every branch", full_pred)]
-if dropped:
-    panels.append((f"without {', '.join(dropped)}", ablated_pred))
-show_figure(lambda: segmentation_figure(image.pixels, panels, list(CLASSES)), "segmentation",
-            (image.digest, segmenter, trained, dropped))
-if dropped:
-    st.markdown(f"Dropping {', '.join(dropped)} changes the class of **{changed:.1%}** of this image's pixels.")
-maps = cached(branch_maps_by_name)(segmenter, image.pixels)
-show_figure(lambda: figures.heatmap_grid_figure(
-    [m.values for m in maps.values()],
-    [f"{name}: channel {m.channel}" + (" (constant on this image)" if m.constant else f", spread {m.spread:.2f}")
-     for name, m in maps.items()], cols=min(4, len(maps)), colorbar_title="activation", max_side=300),
-    "trained-branches", (image.digest, segmenter, trained))
-st.caption("Each branch is shown through its channel with the largest spread (max − min) on this image. "
-           "A pooled branch of one bin (image pooling, bin 1) gives one value per channel, spread over the map, "
-           "so its map is constant by construction.")
-try:
-    card = model_card(segmenter) if trained else {}
-except (OSError, ScaleScopeError):
-    card = {}
-bins_, rows_ = ablation_rows(card)
-if rows_:
-    st.subheader("Which branch matters for which size")
-    st.dataframe([{"head": "full" if n == "full" else f"without {n}",
-                   **{b: (None if v.get(b) is None else round(v[b], 3)) for b in bins_}} for n, v in rows_.items()],
-                 hide_index=True)
-    show_figure(lambda: ablation_figure(bins_, rows_), "ablation", (segmenter, trained))
-    st.markdown(ablation_sentence(card) + " (IoU of the objects in each size bin on the card's fixed test scenes.)")
-else:
-    st.info("No ablation table: the model card is missing (the network is untrained or its card was not found).")
+lesson = Lesson(["A trained segmenter: what each branch does", "Which branch matters for which size",
+                 "Where a trained unit looks: effective receptive fields", "SPP: a fixed-length vector from any size",
+                 "Pyramid pooling: pool, upsample, stack", "ASPP: parallel atrous convolutions",
+                 "Where each atrous branch looks: taps in the padding", "When the rate approaches the map size",
+                 "Gridding: stacking dilated convolutions"])
 
-st.header("Hand-built modules on chosen features")
-c1, c2, c3 = st.columns([2, 3, 1])
-kind = c1.radio("Module", list(MODULES), format_func=MODULES.get, key="module",
-                index=list(MODULES).index(url_choice("module", "spp", list(MODULES))))
-extractor = c2.selectbox("Features to pool", EXTRACTORS, format_func=EXTRACTOR_LABELS.get, key="extractor",
-                         index=EXTRACTORS.index(url_choice("features", "filter-bank", list(EXTRACTORS))))
-stride = c3.select_slider("Output stride", STRIDES, key="stride",
-                          value=int(url_choice("stride", "8", [str(s) for s in STRIDES])),
-                          help="How many input pixels one feature unit steps (the extractor's jump).")
-st.query_params.update(module=kind, segmenter=segmenter, features=extractor, stride=str(stride))
 
-weights, weights_digest = None, ""
-if extractor == "uploaded":
-    upload = st.file_uploader("Small-CNN weights (.safetensors)", type=["safetensors"], key="weights",
-                              help="Loaded as plain tensors with the safetensors format; nothing is unpickled.")
-    if upload is not None and upload.file_id != st.session_state.get("weights_id"):
-        from safetensors import SafetensorError
-        from safetensors.torch import load as load_safetensors
+def shows(*sections: int) -> bool:
+    """Whether any of these sections (from 0) runs now: shared controls are drawn only for them."""
+    return not lesson.present or lesson.step - 1 in sections
 
-        st.session_state["weights_id"] = upload.file_id
-        try:
-            tensors = load_safetensors(read_upload(upload))
-            st.session_state["weights_ok"] = validate_state_dict(tensors, small_cnn(stride=stride).state_dict())
-            st.session_state["weights_note"] = ("success", f"Using the weights in “{literal(upload.name)}”.")
-        except (SafetensorError, ValueError, OSError, InvalidParameterError) as error:
-            st.session_state["weights_note"] = (
-                "error", f"“{literal(upload.name)}” was not used: {literal(error, 300)}")
-    note = st.session_state.get("weights_note")
-    if note:
-        (st.success if note[0] == "success" else st.error)(note[1])
-    weights = st.session_state.get("weights_ok")
-    weights_digest = str(st.session_state.get("weights_id", "")) if weights is not None else ""
 
-try:
-    with st.spinner("Extracting features…"):
-        features, names = cached(extract)(image.pixels, extractor, stride, weights=weights)
-except ScaleScopeError as error:
-    st.warning(str(error))
-    st.stop()
-channels, feature_h, feature_w = features.shape
-geometry = feature_geometry(extractor, stride)
-st.caption(f"Feature map: {channels} channels × {feature_h}×{feature_w} units; one unit steps "
-           f"{geometry.jump:g} px and sees {geometry.size:g} px of the image.")
-channel = st.selectbox("Channel to show", range(channels), format_func=lambda c: names[c], key="channel")
+def aspp_stride() -> int:
+    """The DeepLab output stride chosen in the ASPP section (kept in the URL); its rates are ASPP_RATES[...]."""
+    return int(url_choice("aspp_os", "16", [str(s) for s in ASPP_RATES]))
+
+
+if shows(0, 1, 2):
+    names = list(trained.SEGMENTERS)
+    segmenter = st.radio("Trained network", names, horizontal=True, key="segmenter",
+                         index=names.index(url_choice("segmenter", names[0], names)),
+                         format_func={"segmenter-aspp": "ASPP head (DeepLabv3)",
+                                      "segmenter-psp": "Pyramid pooling head (PSPNet)"}.get)
+    st.query_params["segmenter"] = segmenter
+    model, is_trained, load_message = load_model_or_untrained(segmenter)   # loaded once per process
+    if not is_trained:
+        st.warning(f"**Untrained.** {load_message}")
+    st.caption(("Trained" if is_trained else "UNTRAINED (initial weights)") + f" {segmenter}: a five-layer trunk at "
+               "output stride 8 with batch norm after every convolution, then the head.")
 
 # ------------------------------------------------------------------------------------------
-if kind == "spp":
-    st.header("SPP: a fixed-length vector from any size")
-    a, b, c = st.columns(3)
-    bins = tuple(sorted(a.multiselect("Bins per side", [1, 2, 3, 4, 6, 8], default=[4, 2, 1], key="spp_bins"),
+if lesson.section(0, ask=ASK[0]):
+    dropped = tuple(st.multiselect("Drop branches (live ablation)", list(model.branches), default=[], key="drop",
+                                   help="The dropped branches' outputs are replaced by zeros before the projection."))
+    full_pred, ablated_pred, changed = cached(trained.ablate_by_name)(segmenter, image.pixels, dropped)
+    panels = [("prediction, every branch", full_pred)]
+    if dropped:
+        panels.append((f"without {', '.join(dropped)}", ablated_pred))
+    show_figure(lambda: cached(modules_figures.segmentation_figure)(image.pixels, panels, list(CLASSES)),
+                "segmentation")
+    branch_maps = cached(trained.branch_maps_by_name)(segmenter, image.pixels)
+    show_figure(lambda: cached(figures.heatmap_grid_figure)(
+        [m.scaled for m in branch_maps.values()], [m.title(n) for n, m in branch_maps.items()], cols=4,
+        colorbar_title="activation (own range)", max_side=300), "trained-branches")
+    st.caption(f"{HOW} A pooled branch of one bin (image pooling, bin 1) gives one value per channel, spread "
+               "over the map, so its map is constant by construction.")
+    shares = trained.class_shares(full_pred, len(CLASSES))
+    shape = 1 + int(shares[1:].argmax())
+    text = (f"The network calls {shares[0]:.0%} of this image background; its most frequent shape is "
+            f"“{CLASSES[shape]}” ({shares[shape]:.1%} of the pixels).")
+    if dropped:
+        text += f" Dropping {', '.join(dropped)} changes the class of **{changed:.1%}** of the pixels."
+    lesson.notice(text)
+    lesson.reproduce(snippet(image, snippets.segmentation(segmenter, is_trained, dropped)),
+                     result=changed if dropped else shares, tolerance=1e-3)
+
+# ------------------------------------------------------------------------------------------
+if lesson.section(1, ask=ASK[1]):
+    try:
+        card = model_card(segmenter) if is_trained else {}
+    except (OSError, ScaleScopeError):
+        card = {}
+    bins_, rows_ = trained.ablation_rows(card)
+    worst = trained.largest_loss(card)
+    if rows_ and worst:
+        st.dataframe([{"head": "full" if n == "full" else f"without {n}",
+                       **{b: (None if v.get(b) is None else round(v[b], 3)) for b in bins_}}
+                      for n, v in rows_.items()], hide_index=True)
+        show_figure(lambda: cached(modules_figures.ablation_figure)(bins_, rows_), "ablation")
+        st.markdown(trained.ablation_sentence(card) + " (IoU of the objects in each size bin, card's test scenes.)")
+        lesson.notice(f"The costliest branch to lose is {worst[0]}: objects of {worst[1]} px lose "
+                      f"{-worst[2]:.3f} IoU without it, measured on the card's test scenes.")
+        lesson.reproduce(snippets.largest_loss(segmenter), result=worst[2], tolerance=1e-9)
+    else:
+        st.info("No ablation table: the model card is missing (the network is untrained or its card was not found).")
+        lesson.notice("Without a model card there is no measured ablation to read: train the network first.")
+
+# ------------------------------------------------------------------------------------------
+if lesson.section(2, ask=ASK[2]):
+    st.markdown("The gradient of one unit with respect to the input image (Luo et al. 2016): how strongly each "
+                "pixel moves it, for the trained weights on this image. The spread is the RMS distance of that "
+                "gradient from its centre, in pixels.")
+    with lesson.more():
+        a, b = st.columns(2)
+        at_row = a.slider("Unit height (share of the map)", 0.0, 1.0, 0.5, 0.05, key="erf_unit_row")
+        at_col = b.slider("Unit width (share of the map)", 0.0, 1.0, 0.5, 0.05, key="erf_unit_col")
+    with st.spinner("Back-propagating from each branch's unit…"):
+        fields = cached(trained_unit_fields_by_name)(segmenter, image.pixels, (at_row, at_col))
+    unit = next(iter(fields.values())).unit
+    show_figure(lambda: cached(figures.heatmap_grid_figure)(
+        [f.values for f in fields.values()],
+        [f"{name}: spread {f.spread:.0f} px" + (" (before its ReLU)" if f.before_relu else "")
+         for name, f in fields.items()], cols=3, colorbar_title="|∂unit/∂pixel| (max 1)", max_side=300),
+        "trained-erf")
+    branches = {name: f for name, f in fields.items() if name != CLASSIFIER}
+    narrow, wide = min(branches, key=lambda n: branches[n].spread), max(branches, key=lambda n: branches[n].spread)
+    every = ", ".join(f"{n} {f.spread:.0f}" for n, f in branches.items())
+    lesson.notice(f"At unit {unit} the trained {narrow} branch looks {branches[narrow].spread:.0f} px around it "
+                  f"and {wide} {branches[wide].spread:.0f} px; the classifier, which mixes them all, "
+                  f"{fields[CLASSIFIER].spread:.0f} px (spreads in px: {every}).")
+    lesson.reproduce(snippet(image, snippets.unit_fields(
+        segmenter, is_trained, unit, tuple(n for n, f in branches.items() if f.before_relu))),
+        result=[f.spread for f in branches.values()], tolerance=1e-2)
+
+# ------------------------------------------------------------------------------------------
+if shows(3, 4, 5, 6, 7):
+    st.subheader("Hand-built modules on chosen features")
+    st.caption("The modules below have seeded random weights and no batch norm; their ASPP has 16 filters per "
+               "branch where DeepLabv3 has 256.")
+    c1, c2 = st.columns([3, 1])
+    extractor = c1.selectbox("Features to pool", EXTRACTORS, format_func=EXTRACTOR_LABELS.get, key="extractor",
+                             index=EXTRACTORS.index(url_choice("features", "filter-bank", list(EXTRACTORS))))
+    stride = c2.select_slider("Output stride", STRIDES, key="stride",
+                              value=int(url_choice("stride", "8", [str(s) for s in STRIDES])),
+                              help="How many input pixels one feature unit steps (the extractor's jump).")
+    st.query_params.update(features=extractor, stride=str(stride))
+    weights = None
+    if extractor == "uploaded":
+        upload = st.file_uploader("Small-CNN weights (.safetensors)", type=["safetensors"], key="weights",
+                                  help="Loaded as plain tensors with the safetensors format; nothing is unpickled.")
+        if upload is not None and upload.file_id != st.session_state.get("weights_id"):
+            from safetensors import SafetensorError
+            from safetensors.torch import load as load_safetensors
+
+            st.session_state["weights_id"] = upload.file_id
+            try:
+                tensors = load_safetensors(read_upload(upload))
+                st.session_state["weights_ok"] = validate_state_dict(tensors, small_cnn(stride=stride).state_dict())
+                st.session_state["weights_note"] = ("success", f"Using the weights in “{literal(upload.name)}”.")
+            except (SafetensorError, ValueError, OSError, InvalidParameterError) as error:
+                st.session_state["weights_note"] = (
+                    "error", f"“{literal(upload.name)}” was not used: {literal(error, 300)}")
+        note = st.session_state.get("weights_note")
+        if note:
+            (st.success if note[0] == "success" else st.error)(note[1])
+        weights = st.session_state.get("weights_ok")
+    try:
+        with st.spinner("Extracting features…"):
+            features, _ = cached(built.extract)(image.pixels, extractor, stride, weights=weights)
+    except ScaleScopeError as error:
+        st.warning(str(error))
+        features = None
+    if features is None:
+        st.info("The sections on hand-built modules need features: pick another extractor or upload weights.")
+    else:
+        channels, feature_h, feature_w = features.shape
+        geometry = built.feature_geometry(extractor, stride)
+        st.caption(f"Feature map: {channels} channels × {feature_h}×{feature_w} units; one unit steps "
+                   f"{geometry.jump:g} px and sees {geometry.size:g} px of the image.")
+hand_built = shows(3, 4, 5, 6, 7) and features is not None
+
+# ------------------------------------------------------------------------------------------
+if lesson.section(3, ask=ASK[3]) and hand_built:
+    bins = tuple(sorted(st.multiselect("Bins per side", [1, 2, 3, 4, 6, 8], default=[4, 2, 1], key="spp_bins"),
                         reverse=True)) or (4, 2, 1)
-    mode = b.radio("Pooling", ["max", "avg"], horizontal=True, key="spp_mode")
-    convention = c.radio("Bin convention", ["adaptive", "he"], horizontal=True, key="spp_convention",
-                         format_func={"adaptive": "PyTorch adaptive",
-                                       "he": "He et al.: ⌈a/n⌉ window, ⌊a/n⌋ stride"}.get)
-    run = cached(run_head)(kind, features, bins=bins, mode=mode,
-                             convention=convention, rates=(), image_pooling=False)
-    levels = []
-    for b_ in bins:
-        rows, cols, missing_rows, missing_cols = spp_grid((feature_h, feature_w), b_, convention, geometry,
-                                                          (height, width))
-        bands = [("rows", geometry.start + (r - 0.5) * geometry.jump, geometry.start + (r + 0.5) * geometry.jump)
-                 for r in missing_rows]
-        bands += [("cols", geometry.start + (c_ - 0.5) * geometry.jump, geometry.start + (c_ + 0.5) * geometry.jump)
-                  for c_ in missing_cols]
-        note = f", {len(missing_rows)} rows + {len(missing_cols)} cols unpooled" if bands else ""
-        levels.append((f"{b_}×{b_} bins{note}", rows, cols, bands))
-    show_figure(lambda: spp_bins_figure(image.pixels, levels), "spp-bins",
-                (image.digest, extractor, stride, bins, convention))
-    lengths = [channels * b_ * b_ for b_ in bins]
-    show_figure(lambda: spp_vector_figure(run.output, [f"{b_}×{b_}" for b_ in bins], lengths), "spp-vector",
-                (image.digest, extractor, stride, weights_digest, bins, mode, convention))
-    st.markdown(f"{channels} channels × ({' + '.join(f'{b_}²' for b_ in bins)}) = **{len(run.output)}** "
+    with lesson.more():
+        b, c = st.columns(2)
+        mode = b.radio("Pooling", ["max", "avg"], horizontal=True, key="spp_mode")
+        convention = c.radio("Bin convention", ["adaptive", "he"], horizontal=True, key="spp_convention",
+                             format_func={"adaptive": "PyTorch adaptive",
+                                          "he": "He et al.: ⌈a/n⌉ window, ⌊a/n⌋ stride"}.get)
+    run = cached(built.run_head)("spp", features, bins=bins, mode=mode, convention=convention, rates=(),
+                           image_pooling=False)
+    levels = cached(built.spp_levels)((feature_h, feature_w), bins, convention, geometry, (height, width))
+    show_figure(lambda: cached(modules_figures.spp_bins_figure)(image.pixels, levels), "spp-bins")
+    show_figure(lambda: cached(modules_figures.spp_vector_figure)(run.output, [f"{n}×{n}" for n in bins],
+                                                  [channels * n * n for n in bins]), "spp-vector")
+    st.markdown(f"{channels} channels × ({' + '.join(f'{n}²' for n in bins)}) = **{len(run.output)}** "
                 "numbers, whatever the size of the image:")
-    rows = cached(spp_lengths)(image.pixels, extractor, stride, bins, mode, convention, weights=weights)
+    rows = cached(built.spp_lengths)(image.pixels, extractor, stride, bins, mode, convention, weights=weights)
     st.dataframe(rows, hide_index=True)
     st.caption("He et al. size each level's window ⌈a/n⌉ and stride ⌊a/n⌋. For some sizes the n "
                "windows stop short and the last rows are never pooled (a = 10, n = 6: rows 7–9) — shaded "
                "above when it happens. PyTorch's adaptive pooling spreads the bins so every row counts.")
+    sized = [r for r in rows if r["vector length"] is not None]
+    lesson.notice(f"Inputs of {' and '.join(str(r['input (px)']) for r in sized)} px all give "
+                  f"{len(run.output)} numbers: the bins shrink with the map, the vector does not.")
+    lesson.reproduce(snippet(image, snippets.spp(extractor, stride, bins, mode, convention)), result=run.output,
+                     tolerance=1e-5)
 
 # ------------------------------------------------------------------------------------------
-elif kind == "pyramid-pooling":
-    st.header("Pyramid pooling: pool, upsample, stack")
+if lesson.section(4, ask=ASK[4]) and hand_built:
     bins = tuple(sorted(st.multiselect("Bins per side", [1, 2, 3, 4, 6, 8], default=[1, 2, 3, 6], key="psp_bins")))
     bins = bins or (1, 2, 3, 6)
     if channels % len(bins):
         st.warning(f"{channels} channels cannot be shared evenly by {len(bins)} branches; pick "
                    f"{', '.join(str(n) for n in range(1, 9) if channels % n == 0)} bin sizes.")
-        st.stop()
-    run = cached(run_head)(kind, features, bins=bins, mode="avg",
-                             convention="adaptive", rates=(), image_pooling=False)
-    reduced = channels // len(bins)
-    shown_channel = min(channel, reduced - 1)
-    pooled = [run.branches[f"bin{b_}"][shown_channel] for b_ in bins]
-    upsampled = [run.output[channels + i * reduced + shown_channel] for i in range(len(bins))]
-    show_figure(lambda: figures.heatmap_grid_figure(
-        pooled + upsampled,
-        [f"{b_}×{b_} pooled (branch channel {shown_channel})" for b_ in bins]
-        + [f"{b_}×{b_} upsampled to {feature_w}×{feature_h}" for b_ in bins],
-        cols=len(bins), colorbar_title="activation", max_side=400),
-        "psp-branches", (image.digest, extractor, stride, weights_digest, bins, shown_channel))
-    st.markdown(f"Output: the {channels} input channels plus {len(bins)} × {reduced} pooled ones = "
-                f"**{run.output.shape[0]} channels** at {feature_w}×{feature_h} — twice the input, as in "
-                "PSPNet. The 1×1 bin carries the whole image's context to every unit; the 6×6 bins, "
-                "the context of its neighbourhood.")
+        lesson.notice(f"PSPNet gives each of the N branches C / N channels: {channels} / {len(bins)} is not whole.")
+    else:
+        run = cached(built.run_head)("pyramid-pooling", features, bins=bins, mode="avg", convention="adaptive",
+                               rates=(), image_pooling=False)
+        views = pyramid_pooling_views(run.output, run.branches, channels)
+        show_figure(lambda: cached(figures.heatmap_grid_figure)(
+            [v[1].scaled for v in views] + [v[2].scaled for v in views],
+            [v[1].title(f"{v[0]} pooled") for v in views]
+            + [v[2].title(f"{v[0]} upsampled to {feature_w}×{feature_h}") for v in views],
+            cols=len(bins), colorbar_title="activation (own range)", max_side=400), "psp-branches")
+        st.caption(HOW)
+        st.markdown(f"Output: the {channels} input channels plus {len(bins)} × {channels // len(bins)} pooled "
+                    f"ones = **{run.output.shape[0]} channels** at {feature_w}×{feature_h} — twice the input, "
+                    "as in PSPNet.")
+        flat = [v[0] for v in views if v[2].constant]
+        lesson.notice(f"{run.output.shape[0]} channels out of {channels}: the map is kept and each branch adds its "
+                      "context. " + (f"{', '.join(flat)} is one value everywhere: the whole image's context. "
+                                     if flat else "") + f"The {max(bins)}×{max(bins)} bins vary across the map.")
+        lesson.reproduce(snippet(image, snippets.pyramid_pooling(extractor, stride, bins)),
+                         result=tuple(run.output.shape))
 
 # ------------------------------------------------------------------------------------------
-else:
-    st.header("ASPP: parallel atrous convolutions")
+if lesson.section(5, ask=ASK[5]) and hand_built:
     a, b = st.columns(2)
     output_stride = a.radio("DeepLab output stride", list(ASPP_RATES), horizontal=True, key="aspp_os",
+                            index=list(ASPP_RATES).index(aspp_stride()),
                             help="Output stride 16 uses rates 6, 12, 18; output stride 8 doubles them.")
+    st.query_params["aspp_os"] = str(output_stride)
+    with lesson.more():
+        pooling = b.checkbox("Image-pooling branch", value=True, key="aspp_pool")
     rates = ASPP_RATES[output_stride]
-    pooling = b.checkbox("Image-pooling branch", value=True, key="aspp_pool")
-    run = cached(run_head)(kind, features, bins=(), mode="",
-                             convention="", rates=rates, image_pooling=pooling)
-    names_ = list(run.branches)
-    show_figure(lambda: figures.heatmap_grid_figure(
-        [run.branches[n][channel % run.branches[n].shape[0]] for n in names_]
-        + [run.output[channel % run.output.shape[0]]],
-        names_ + ["projected output"], cols=3, colorbar_title="activation", max_side=400),
-        "aspp-branches", (image.digest, extractor, stride, weights_digest, rates, pooling, channel))
+    run = cached(built.run_head)("aspp", features, bins=(), mode="max", convention="adaptive", rates=rates,
+                           image_pooling=pooling)
+    views = {**branch_views(run.branches), "projected output": most_responsive(run.output)}
+    show_figure(lambda: cached(figures.heatmap_grid_figure)(
+        [v.scaled for v in views.values()], [v.title(n) for n, v in views.items()], cols=3,
+        colorbar_title="activation (own range)", max_side=400), "aspp-branches")
+    st.caption(HOW)
+    flat = [n for n, v in views.items() if v.constant]
+    lesson.notice(f"Same features, {len(run.branches)} branches: " + ", ".join(
+        f"{n} spreads {v.spread:.2f}" for n, v in views.items() if not v.constant) + "."
+        + (f" {', '.join(flat)} is constant: one value for the whole map." if flat else ""))
+    lesson.reproduce(snippet(image, snippets.aspp_spreads(extractor, stride, rates, pooling)),
+                     result=[v.spread for v in views.values()], tolerance=1e-4)
 
-    st.subheader("Where each branch looks")
+# ------------------------------------------------------------------------------------------
+if lesson.section(6, ask=ASK[6]) and hand_built:
+    rates = ASPP_RATES[aspp_stride()]
     selection = ((st.session_state.get("figure-aspp-taps") or {}).get("selection") or {}).get("points") or []
     if selection and selection[-1].get("customdata") is not None:
         picked = tuple(int(v) for v in selection[-1]["customdata"])
@@ -231,59 +291,66 @@ else:
     row = r1.slider("Unit row", 0, max(1, feature_h - 1), min(feature_h // 2, feature_h - 1), key="unit_row")
     col = r2.slider("Unit column", 0, max(1, feature_w - 1), min(feature_w // 2, feature_w - 1), key="unit_col")
     row, col = min(row, feature_h - 1), min(col, feature_w - 1)
-    taps = aspp_taps((row, col), rates, (feature_h, feature_w), geometry)
-    fields = aspp_fields(extractor, stride, rates)
+    taps = built.aspp_taps((row, col), rates, (feature_h, feature_w), geometry)
     centre = (geometry.start + row * geometry.jump, geometry.start + col * geometry.jump)
-    boxes = {name: (centre[0], centre[1], fov.size) for name, fov in fields.items()}
-
-    show_figure(lambda: taps_units_figure(image.pixels, taps, boxes, (feature_h, feature_w), geometry),
-                "aspp-taps", (image.digest, extractor, stride, rates, row, col), select="points")
+    fields_ = built.aspp_fields(extractor, stride, rates)
+    boxes = {name: (centre[0], centre[1], fov.size) for name, fov in fields_.items()}
+    show_figure(lambda: cached(modules_figures.taps_units_figure)(
+        image.pixels, taps, boxes, (feature_h, feature_w), geometry), "aspp-taps", select="points")
     st.caption("Click the image (or use the sliders) to move the unit. Each rate-r branch reads 9 "
                "units spread 2r + 1 units wide; dotted squares are each branch's theoretical receptive field.")
     invalid = {name: sum(not ok for *_, ok in points) for name, points in taps.items()}
     st.markdown("Taps that fall into the zero padding at this unit: " + ", ".join(
         f"{name}: **{count} of 9**" for name, count in invalid.items()) + ".")
-
-    erf_rate = st.select_slider("Effective receptive field of branch", [0, *rates], value=rates[0], key="erf_rate",
-                                format_func=lambda r: "1×1" if r == 0 else f"rate {r}")
-    # The gradient is taken on an input of the image's size (capped, to keep the click fast).
-    erf_size = (min(height, 768), min(width, 768))
+    with lesson.more():
+        erf_rate = st.select_slider("Effective receptive field of branch", [0, *rates], value=rates[0],
+                                    key="erf_rate", format_func=lambda r: "1×1" if r == 0 else f"rate {r}")
+    erf_size = (min(height, 768), min(width, 768))   # the gradient is taken on an input of the image's size
     try:
         with st.spinner("Back-propagating from the unit…"):
-            erf, erf_unit = cached(branch_erf)(extractor, stride, erf_rate, erf_size, (row, col))
+            erf, erf_unit = cached(built.branch_erf)(extractor, stride, erf_rate, erf_size, (row, col))
     except ScaleScopeError as error:
         st.warning(f"No effective receptive field for this image: {error}")
     else:
-        show_figure(lambda: figures.heatmap_grid_figure(
+        show_figure(lambda: cached(figures.heatmap_grid_figure)(
             [erf], [f"gradient of unit {erf_unit} w.r.t. a {erf_size[1]}×{erf_size[0]} input"], cols=1,
-            colorbar_title="|∂unit/∂pixel| (max 1)", max_side=400),
-            "aspp-erf", (extractor, stride, erf_rate, erf_size, erf_unit))
-        st.caption("The effective receptive field (Luo et al. 2016): how strongly each input pixel "
-                   "moves this unit, for randomly initialised weights averaged over a few random "
-                   "inputs. It fills only the middle of the theoretical square, and the dilated taps "
-                   "show as separate islands.")
+            colorbar_title="|∂unit/∂pixel| (max 1)", max_side=400), "aspp-erf")
+        st.caption("The effective receptive field (Luo et al. 2016) of this branch on a stack with the "
+                   "extractor's geometry and random weights, averaged over a few random inputs: the dilated "
+                   "taps show as separate islands. Section 3 shows it for the trained network.")
+    lesson.notice(f"At unit ({row}, {col}) of the {feature_w}×{feature_h} map, " + ", ".join(
+        f"{name} reads {count} of its 9 taps from padding" for name, count in invalid.items()) + ".")
+    lesson.reproduce(snippet(image, snippets.padded_taps(stride, (row, col), rates)),
+                     result=tuple(invalid.values()))
 
-    st.subheader("When the rate approaches the map size")
-    rates_axis = list(range(1, max(2, max(feature_h, feature_w) + 8)))
-    show_figure(lambda: figures.lines_figure(
-        rates_axis, {f"this {feature_w}×{feature_h} map":
-                     np.array([valid_taps(feature_h, feature_w, r) for r in rates_axis]),
-                     "65×65 (DeepLabv3 Fig. 4)": np.array([valid_tap_fraction(65, r) * 9 for r in rates_axis])},
-        title="Valid taps of a 3×3 atrous kernel, averaged over the map", x_title="rate",
-        y_title="valid taps (of 9)", y_range=(0, 9.5)), "aspp-valid-taps", (feature_h, feature_w))
+# ------------------------------------------------------------------------------------------
+if lesson.section(7, ask=ASK[7]) and hand_built:
+    rates = ASPP_RATES[aspp_stride()]
+    axis, curves = cached(built.valid_tap_curves)((feature_h, feature_w))
+    show_figure(lambda: cached(figures.lines_figure)(
+        axis, curves, title="Valid taps of a 3×3 atrous kernel, averaged over the map", x_title="rate",
+        y_title="valid taps (of 9)", y_range=(0, 9.5)), "aspp-valid-taps")
     st.markdown("With padding = rate, the taps of a large rate land in the padding for most units; "
                 "once the rate reaches the map size only the centre tap reads the image and the 3×3 "
                 "filter has become a 1×1. DeepLabv3 adds the image-pooling branch for exactly this reason.")
+    this_map = next(iter(curves.values()))
+    valid = tuple(float(this_map[r - 1]) if r <= len(this_map) else 1.0 for r in rates)
+    lesson.notice(f"On this {feature_w}×{feature_h} map a unit's 3×3 kernel reads on average " + ", ".join(
+        f"{v:.2f} of 9 taps at rate {r}" for r, v in zip(rates, valid)) + " — the rest is zero padding.")
+    lesson.reproduce(snippet(image, snippets.valid_taps(stride, rates)), result=valid, tolerance=1e-6)
 
 # ------------------------------------------------------------------------------------------
-st.header("Gridding: stacking dilated convolutions")
-stacks = {"rates 2, 2, 2": (2, 2, 2), "rates 1, 2, 5": (1, 2, 5)}
-maps_ = [gridding(rates_) for rates_ in stacks.values()]
-st.markdown(
-    f"Three 3×3 convolutions that all use rate 2 only ever read every other row and every other column: "
-    f"they reach **{maps_[0][1]:.0%}** of their {maps_[0][2]}-px square (a checkerboard would be 50%). "
-    f"Hybrid rates such as 1, 2, 5 (Wang et al. 2018) reach **{maps_[1][1]:.0%}** of a larger, "
-    f"{maps_[1][2]}-px field.")
-show_figure(lambda: figures.heatmap_grid_figure(
-    [m[0] for m in maps_], [f"{name}: {m[1]:.0%} of the {m[2]}-px field reached" for name, m in zip(stacks, maps_)],
-    cols=2, colorbar_title="paths (max 1)", max_side=300), "gridding", tuple(stacks))
+if lesson.section(8, ask=ASK[8]):
+    stacks = {"rates 2, 2, 2": (2, 2, 2), "rates 1, 2, 5": (1, 2, 5)}
+    maps_ = [cached(built.gridding)(rates_) for rates_ in stacks.values()]
+    st.markdown(
+        f"Three 3×3 convolutions that all use rate 2 only ever read every other row and every other column: "
+        f"they reach **{maps_[0][1]:.0%}** of their {maps_[0][2]}-px square (a checkerboard would be 50%). "
+        f"Hybrid rates such as 1, 2, 5 (Wang et al. 2018) reach **{maps_[1][1]:.0%}** of a larger, "
+        f"{maps_[1][2]}-px field.")
+    show_figure(lambda: cached(figures.heatmap_grid_figure)(
+        [m[0] for m in maps_], [f"{name}: {m[1]:.0%} of the {m[2]}-px field reached" for name, m in zip(stacks, maps_)],
+        cols=2, colorbar_title="paths (max 1)", max_side=300), "gridding")
+    lesson.notice(f"Equal rates leave {1 - maps_[0][1]:.0%} of the field unread (gridding); rates 1, 2, 5 "
+                  f"reach {maps_[1][1]:.0%} of a field {maps_[1][2]} px wide.")
+    lesson.reproduce(snippets.gridding(tuple(stacks.values())), result=tuple(m[1] for m in maps_), tolerance=1e-9)

@@ -91,13 +91,20 @@ class Segmenter(nn.Module):
         return self._branch_outputs(self.trunk(x))
 
     def forward(self, x: torch.Tensor, drop: Iterable[str] = ()) -> torch.Tensor:
+        return F.interpolate(self.logits(x, drop), size=x.shape[-2:], mode="bilinear", align_corners=False)
+
+    def logits(self, x: torch.Tensor, drop: Iterable[str] = ()) -> torch.Tensor:
+        """The classifier's output on the trunk's grid, before the upsampling :meth:`forward` adds.
+
+        Shape:
+            Input ``(B, 3, H, W)``. Output ``(B, 5, h, w)``, ``h, w`` the trunk map's size.
+        """
         dropped = self.check_drop(drop)
         trunk = self.trunk(x)
         outputs = self._branch_outputs(trunk)
         for name in dropped:
             outputs[name] = torch.zeros_like(outputs[name])
-        logits = self.classifier(self.projection(self._projection_input(trunk, outputs)))
-        return F.interpolate(logits, size=x.shape[-2:], mode="bilinear", align_corners=False)
+        return self.classifier(self.projection(self._projection_input(trunk, outputs)))
 
     def check_drop(self, drop: Iterable[str]) -> tuple[str, ...]:
         """``drop`` as a tuple of branch names; an unknown name raises ``ValueError`` listing the valid ones."""

@@ -24,6 +24,8 @@ from core.modules.layers import (
     capture_branches,
     tap_positions,
     uncovered,
+    valid_tap_fraction,
+    valid_taps,
 )
 from core.receptive_field import (
     FieldOfView,
@@ -146,7 +148,7 @@ class ModuleRun:
 
 
 def run_module(module: torch.nn.Module, features: np.ndarray) -> ModuleRun:
-    output, branches = capture_branches(module, torch.from_numpy(features)[None])
+    output, branches = capture_branches(module, torch.from_numpy(np.array(features))[None])
     return ModuleRun(output[0].numpy(), {name: value[0].numpy() for name, value in branches.items()})
 
 
@@ -213,3 +215,31 @@ def run_head(kind: str, features: np.ndarray, *, bins: tuple[int, ...] = (4, 2, 
     module = build_module(kind, features.shape[0], bins=bins, mode=mode, convention=convention, rates=rates,
                           image_pooling=image_pooling)
     return run_module(module, features)
+
+
+SppLevel = tuple[str, list[float], list[float], list[tuple[str, float, float]]]
+
+
+def spp_levels(feature_shape: tuple[int, int], bins: tuple[int, ...], convention: BinConvention,
+               geometry: FieldOfView, image_shape: tuple[int, int]) -> list[SppLevel]:
+    """Every SPP level drawn on the image: ``(title, row lines, column lines, unpooled bands)``,
+    bands as ``("rows" | "cols", start, end)`` in input pixels (see :func:`spp_grid`)."""
+    levels = []
+    for n in bins:
+        rows, cols, missing_rows, missing_cols = spp_grid(feature_shape, n, convention, geometry, image_shape)
+        half = geometry.jump / 2
+        bands = [("rows", geometry.start + r * geometry.jump - half, geometry.start + r * geometry.jump + half)
+                 for r in missing_rows]
+        bands += [("cols", geometry.start + c * geometry.jump - half, geometry.start + c * geometry.jump + half)
+                  for c in missing_cols]
+        note = f", {len(missing_rows)} rows + {len(missing_cols)} cols unpooled" if bands else ""
+        levels.append((f"{n}×{n} bins{note}", rows, cols, bands))
+    return levels
+
+
+def valid_tap_curves(feature_shape: tuple[int, int]) -> tuple[list[int], dict[str, np.ndarray]]:
+    """Mean valid taps (of 9) against the rate, on this map and on DeepLabv3's 65×65 (its Fig. 4)."""
+    height, width = feature_shape
+    rates = list(range(1, max(2, max(height, width) + 8)))
+    return rates, {f"this {width}×{height} map": np.array([valid_taps(height, width, r) for r in rates]),
+                   "65×65 (DeepLabv3 Fig. 4)": np.array([valid_tap_fraction(65, r) * 9 for r in rates])}

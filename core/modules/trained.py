@@ -10,7 +10,6 @@ convolution, as in DeepLabv3 and PSPNet.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import cast
 
 import numpy as np
@@ -18,22 +17,11 @@ import torch
 import torch.nn as nn
 
 from core.images import to_tensor
+from core.modules.maps import BranchMap, branch_views
 
 SEGMENTERS = ("segmenter-aspp", "segmenter-psp")
-
-
-@dataclass(frozen=True)
-class BranchMap:
-    """One branch's most responsive channel on this image: its index, map, spread (max − min)."""
-
-    channel: int
-    values: np.ndarray
-    spread: float
-
-    @property
-    def constant(self) -> bool:
-        """True when the whole map has one value (a pooled 1×1 branch always does)."""
-        return self.spread <= 1e-6 * max(1.0, float(np.abs(self.values).max(initial=0.0)))
+__all__ = ["SEGMENTERS", "BranchMap", "segment", "branch_maps", "ablate", "ablation_rows",
+           "ablation_sentence", "largest_loss", "class_shares", "ablate_by_name", "branch_maps_by_name"]
 
 
 def segment(model: nn.Module, image: np.ndarray, drop: tuple[str, ...] = ()) -> np.ndarray:
@@ -49,16 +37,7 @@ def branch_maps(model: nn.Module, image: np.ndarray) -> dict[str, BranchMap]:
     x = to_tensor(image, "cpu")
     with torch.inference_mode():
         outputs = cast(Callable[[torch.Tensor], dict[str, torch.Tensor]], model.features)(x)
-    result = {}
-    for name, value in outputs.items():
-        maps = value[0].numpy()
-        spreads = maps.reshape(maps.shape[0], -1).max(axis=1) - maps.reshape(maps.shape[0], -1).min(axis=1)
-        if float(spreads.max()) <= 0.0:        # e.g. the image-pool branch: pick the largest value instead
-            channel = int(np.argmax(maps.reshape(maps.shape[0], -1).max(axis=1)))
-        else:
-            channel = int(np.argmax(spreads))
-        result[name] = BranchMap(channel, maps[channel].astype(np.float32), float(spreads[channel]))
-    return result
+    return branch_views({name: value[0].numpy() for name, value in outputs.items()})
 
 
 def ablate(model: nn.Module, image: np.ndarray, drop: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, float]:
@@ -118,6 +97,25 @@ def ablation_sentence(card: dict) -> str:
     if all(abs(c) < 0.01 for n in rows if n != "full" for s in bins if (c := change(n, s)) is not None):
         text += " No single branch matters much: the others make up for it."
     return text.strip()
+
+
+def largest_loss(card: dict) -> tuple[str, str, float] | None:
+    """``(branch, size bin, IoU change)`` of the single largest IoU drop in the card's ablation
+    table (the most negative change from the full head), or None when the table has none."""
+    bins, rows = ablation_rows(card)
+    full = rows.get("full") or {}
+    changes = [(name, size, value - base) for name, values in rows.items() if name != "full"
+               for size in bins if (value := values.get(size)) is not None and (base := full.get(size)) is not None]
+    return min(changes, key=lambda c: c[2]) if changes else None
+
+
+def class_shares(labels: np.ndarray, classes: int) -> np.ndarray:
+    """The share of pixels given each of ``classes`` labels, ``(classes,) float64``, summing to 1.
+
+    >>> class_shares(np.array([[0, 0], [2, 0]]), 3).tolist()
+    [0.75, 0.0, 0.25]
+    """
+    return np.bincount(np.asarray(labels).ravel(), minlength=classes)[:classes] / max(1, labels.size)
 
 
 def _segmenter(name: str) -> nn.Module:

@@ -82,4 +82,58 @@ def test_trained_segmenter_is_the_default_with_branch_maps_and_live_ablation():
     assert {"segmentation", "trained-branches"} <= set(shown)
     at.multiselect(key="drop").set_value(["rate9"]).run()
     no_exception(at)
-    assert any("changes the class of" in m.value for m in at.markdown)
+    assert any("changes the class of" in i.value for i in at.info)
+
+
+def test_trained_units_look_further_with_the_rate():
+    at = _modules()
+    no_exception(at)
+    titles = [a["text"] for a in figures(at)["trained-erf"]["layout"]["annotations"]]
+    spread = {t.split(":")[0]: float(t.split("spread ")[1].split(" px")[0]) for t in titles}
+    assert spread["1x1"] < spread["rate3"] < spread["rate6"] < spread["rate9"] < spread["image-pool"]
+    at.radio(key="segmenter").set_value("segmenter-psp").run()
+    titles = [a["text"] for a in figures(at)["trained-erf"]["layout"]["annotations"]]
+    spread = {t.split(":")[0]: float(t.split("spread ")[1].split(" px")[0]) for t in titles}
+    assert spread["bin1"] > spread["bin6"]
+
+
+def test_hand_built_maps_name_their_channel_and_say_when_they_are_constant():
+    at = _modules()
+    psp = " ".join(a["text"] for a in figures(at)["psp-branches"]["layout"]["annotations"])
+    assert "bin1 pooled: channel" in psp and "(constant on this image)" in psp
+    assert "bin6 pooled: channel" in psp and "bin6 pooled: channel 0 (constant" not in psp
+    aspp = [a["text"] for a in figures(at)["aspp-branches"]["layout"]["annotations"]]
+    assert any(t.startswith("image-pool") and "constant" in t for t in aspp)
+    assert all("spread" in t for t in aspp if not t.startswith("image-pool"))
+
+
+# Every control, and the figures whose content it must change (a figure keyed on fewer inputs than
+# its builder reads would stay stale and fail here).
+CONTROLS = [
+    ("radio", "segmenter", "segmenter-psp", {"segmentation", "trained-branches", "ablation", "trained-erf"}),
+    ("multiselect", "drop", ["bin1", "bin6"], {"segmentation"}),
+    ("slider", "erf_unit_row", 0.2, {"trained-erf"}),
+    ("selectbox", "extractor", "random-cnn", {"spp-vector", "psp-branches", "aspp-branches", "aspp-erf"}),
+    ("select_slider", "stride", 4, {"spp-bins", "spp-vector", "psp-branches", "aspp-taps", "aspp-valid-taps"}),
+    ("multiselect", "spp_bins", [6], {"spp-bins", "spp-vector"}),
+    ("radio", "spp_mode", "avg", {"spp-vector"}),
+    ("radio", "spp_convention", "he", {"spp-bins", "spp-vector"}),
+    ("multiselect", "psp_bins", [1, 2], {"psp-branches"}),
+    ("radio", "aspp_os", 8, {"aspp-branches", "aspp-taps", "aspp-erf"}),
+    ("checkbox", "aspp_pool", False, {"aspp-branches"}),
+    ("slider", "unit_row", 3, {"aspp-taps", "aspp-erf"}),
+    ("select_slider", "erf_rate", 0, {"aspp-erf"}),
+]
+
+
+def test_every_control_changes_the_figures_it_feeds():
+    at = _modules()
+    no_exception(at)
+    for kind, key, value, names in CONTROLS:
+        before = figures(at)
+        getattr(at, kind)(key=key).set_value(value).run()
+        no_exception(at)
+        after = figures(at)
+        stale = sorted(n for n in names if json.dumps(after[n], sort_keys=True) == json.dumps(before[n],
+                                                                                            sort_keys=True))
+        assert not stale, f"{key} = {value!r} left {stale} unchanged"
