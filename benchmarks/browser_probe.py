@@ -183,13 +183,16 @@ def chart_name(chart_id: str) -> str:
 
 
 def longest_waits(phase: Phase, count: int = 3) -> list[tuple[float, str]]:
-    """The longest gaps between consecutive messages of the script run, with the message that ended each.
+    """The longest gaps between consecutive messages of the script run, named "previous → next".
 
     The server sends each element as soon as the script reaches it, so the gap before an element
-    is the time the script spent computing it (plus sending the previous message).
+    is the time the script spent computing it (plus encoding and sending it); a spinner's
+    ``new_transient`` message ends the wait for the computation shown under that spinner.
     """
     frames = sorted(phase.frames)
-    gaps = [(now - before, kind) for (before, _, _), (now, _, kind) in zip(frames, frames[1:], strict=False)
+    named = [(now, "spinner" if kind == "delta new_transient" else kind) for now, _, kind in frames]
+    gaps = [(now - before, f"{previous} → {kind}")
+            for (before, previous), (now, kind) in zip(named, named[1:], strict=False)
             if phase.run_started and now > phase.run_started]
     return sorted(gaps, reverse=True)[:count]
 

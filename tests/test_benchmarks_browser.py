@@ -68,5 +68,6 @@ def test_longest_waits_name_the_message_that_ended_each_wait():
     phase.frames = [(1.0, 10, "new_session"), (1.2, 10, "element:markdown"), (4.2, 10, "figure spectrum"),
                     (4.3, 10, "figure pyramid"), (5.3, 10, "script_finished")]
     waits = longest_waits(phase, count=2)
-    assert [kind for _, kind in waits] == ["figure spectrum", "script_finished"]
+    assert [kind for _, kind in waits] == ["element:markdown → figure spectrum",
+                                          "figure pyramid → script_finished"]
     assert abs(waits[0][0] - 3.0) < 1e-9 and abs(waits[1][0] - 1.0) < 1e-9
