@@ -25,8 +25,9 @@ def _same(found: object, shown: object, tolerance: float) -> bool:
         return False
     if tolerance == 0 and shown_array.dtype.kind in "iub":
         return bool(np.array_equal(found_array, shown_array))
+    # tolerance is absolute, in the result's own units (grey levels, pixels, IoU…)
     return bool(np.allclose(found_array.astype(np.float64), shown_array.astype(np.float64),
-                            rtol=max(tolerance, 1e-9), atol=max(tolerance, 1e-9)))
+                            rtol=0.0, atol=max(tolerance, 1e-9)))
 
 
 def _snippets(script: str) -> list[dict]:
@@ -53,3 +54,4 @@ def test_the_comparison_can_fail():   # a wrong value is caught, so a passing sn
     assert not _same(np.array([1, 2, 3], np.uint8), np.array([1, 2, 4], np.uint8), 0.0)
     assert not _same(0.5, 0.51, 1e-3)
     assert _same(0.5, 0.5004, 1e-3)
+    assert not _same(np.array([200.0]), np.array([202.0]), 1.0)   # absolute, not relative to 200
