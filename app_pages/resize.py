@@ -21,12 +21,28 @@ from core.resize.lesson import (
     zone_plate_aliasing,
     zone_plate_size,
 )
-from ui import figures
+from core.resize.ranking import spectrum_gaps
+from ui import figures, resize_snippets
 from ui.cache import cached
 from ui.imaging import png_bytes, symmetric_limit, zip_of_pngs
-from ui.resize_figures import difference_matrix_figure, pixel_grid_figure, wipe_figure
-from ui.resize_tools import identify_section, several_images_section
-from ui.widgets import current_image, show_figure, url_choice, url_float
+from ui.present import Lesson
+from ui.resize_figures import (
+    difference_matrix_figure,
+    pixel_grid_figure,
+    spectra_figure,
+    speed_quality_figure,
+    wipe_figure,
+)
+from ui.resize_tools import (
+    identify_section,
+    methods_from_url,
+    methods_table,
+    pair_gap,
+    same_name_text,
+    several_images_section,
+)
+from ui.snippets import snippet
+from ui.widgets import current_image, show_figure, url_bool, url_choice, url_float, url_int
 
 PICKED = "picked"
 SOURCE_PATTERNS = ("zone-plate", "siemens-star", "checkerboard", "text", "stripes")
@@ -34,14 +50,19 @@ PATTERN_SIDE = 512
 MODES = {"scale": "a scale factor", "target": "a target width and height"}
 REFERENCE = "ideal (reference)"
 VIEWS = {"lab": "Compare methods", "identify": "Which resize made this?", "several": "Compare on several images"}
+ASK = [  # what a teacher asks the class before revealing each section
+    "Shrink a photo to a third of its width. Which libraries' results will look crisp, and which "
+    "will show stripes that were never in the picture?",
+    "A method that reads only 2×2 pixels is much faster than one that averages all of them. How "
+    "much quality does the speed cost?",
+    "Two methods both called bilinear: how many grey levels apart can their pixels be?",
+    "If detail too fine for the new grid is not removed, where does its energy go?",
+    "OpenCV, Pillow and PyTorch all offer bilinear resizing. Do they give the same image?",
+]
 
 
 def label(key: str) -> str:
     return REFERENCE if key == REFERENCE else METHODS[key].label
-
-
-def ms_text(ms: float) -> str:
-    return f"{ms:.2f} ms" if ms < 1 else f"{ms:.1f} ms"
 
 
 def number(value: float, digits: int) -> float | None:
@@ -59,11 +80,15 @@ st.markdown(
     "ideal result.")
 
 picked = current_image()
-view = st.radio("Tool", list(VIEWS), format_func=VIEWS.get, horizontal=True, key="view",
-                index=list(VIEWS).index(url_choice("view", "lab", list(VIEWS))),
-                help="The lab compares methods on one image; the other two tools answer an "
-                     "engineer's questions about their own pipeline and data.")
-st.query_params.update(view=view)
+lesson = Lesson(["The results, pixel for pixel", "Quality, aliasing and speed", "A against B",
+                 "Spectra: aliasing is folded energy", "Same name, different result"])
+view = "lab"
+if not lesson.present:   # the engineers' tools stay out of the lesson
+    view = st.radio("Tool", list(VIEWS), format_func=VIEWS.get, horizontal=True, key="view",
+                    index=list(VIEWS).index(url_choice("view", "lab", list(VIEWS))),
+                    help="The lab compares methods on one image; the other two tools answer an "
+                         "engineer's questions about their own pipeline and data.")
+    st.query_params.update(view=view)
 if view == "identify":
     identify_section(picked)
     st.stop()
@@ -72,11 +97,14 @@ if view == "several":
     st.stop()
 source_labels = {PICKED: f"The picked image ({picked.label})"} | {
     name: PATTERNS[name][0] for name in SOURCE_PATTERNS}
-left, right = st.columns([3, 2])
-source = left.selectbox("Image", list(source_labels), format_func=source_labels.get, key="source",
-                        index=list(source_labels).index(url_choice("source", PICKED, list(source_labels))),
-                        help="A test pattern makes aliasing easy to see; the zone plate's rings get "
-                             "finer towards its edges.")
+with lesson.more():
+    left, right = st.columns([3, 2])
+    source = left.selectbox("Image", list(source_labels), format_func=source_labels.get, key="source",
+                            index=list(source_labels).index(url_choice("source", PICKED, list(source_labels))),
+                            help="A test pattern makes aliasing easy to see; the zone plate's rings get "
+                                 "finer towards its edges.")
+    mode = right.radio("Size the result by", list(MODES), format_func=MODES.get, horizontal=True,
+                       key="size_mode", index=list(MODES).index(url_choice("size", "scale", list(MODES))))
 if source == PICKED:
     pixels, digest, shown_name = picked.pixels, picked.digest, picked.label
 else:
@@ -84,8 +112,6 @@ else:
     digest = image_digest(pixels)
     shown_name = PATTERNS[source][0].split(" — ")[0]
 height, width = pixels.shape[:2]
-mode = right.radio("Size the result by", list(MODES), format_func=MODES.get, horizontal=True,
-                   key="size_mode")
 
 a, b, c = st.columns([2, 1, 1])
 scale = a.slider("Scale factor", 0.05, 1.0, url_float("scale", 0.3, 0.05, 1.0), 0.01, key="scale",
@@ -93,23 +119,25 @@ scale = a.slider("Scale factor", 0.05, 1.0, url_float("scale", 0.3, 0.05, 1.0), 
                  help="Any factor, not just halves: 0.3 is the factor the DownsizeNet paper uses.")
 if mode == "target":
     default_h, default_w = scaled_size(height, width, scale)
-    for key, limit, default in (("target_w", width, default_w), ("target_h", height, default_h)):
-        # Start from the scaled size; a smaller image picked since caps the value.
-        if key not in st.session_state or st.session_state[key] > limit:
+    for key, url_key, limit, default in (("target_w", "w", width, default_w), ("target_h", "h", height, default_h)):
+        if key not in st.session_state:   # a link's size first, else the scaled size
+            st.session_state[key] = url_int(url_key, min(default, limit), 1, limit)
+        elif st.session_state[key] > limit:   # a smaller image was picked since: start again from it
             st.session_state[key] = min(default, limit)
     target_w = b.number_input("Width (px)", 1, width, key="target_w")
     target_h = c.number_input("Height (px)", 1, height, key="target_h")
     size = check_size((int(target_h), int(target_w)))
+    st.query_params.update(w=str(size[1]), h=str(size[0]))
 else:
     size = scaled_size(height, width, scale)
-    b.metric("Result size", f"{size[1]}×{size[0]}")
-    c.metric("Pixels kept", f"{size[0] * size[1] / (height * width):.1%}")
+    b.markdown(f"Result  \n**{size[1]}×{size[0]}** px")
+    c.markdown(f"Pixels kept  \n**{size[0] * size[1] / (height * width):.1%}**")
 
-url_methods = [k for k in st.query_params.get("methods", "").split(",") if k in METHODS]
-methods = st.multiselect("Methods", list(METHODS), default=url_methods or list(DEFAULT_METHODS),
-                         format_func=lambda k: METHODS[k].label, key="methods",
-                         help="Each library's resize, called as you would call it yourself.")
-st.query_params.update(scale=f"{scale:g}", source=source, methods=",".join(methods))
+with lesson.more():
+    methods = st.multiselect("Methods", list(METHODS), default=methods_from_url(DEFAULT_METHODS),
+                             format_func=lambda k: METHODS[k].label, key="methods",
+                             help="Each library's resize, called as you would call it yourself.")
+st.query_params.update(scale=f"{scale:g}", source=source, size=mode, methods=",".join(methods))
 
 if min(height, width) < 16:
     st.warning(f"This image is only {width}×{height} pixels, so the results are "
@@ -133,167 +161,191 @@ keys = list(reports)
 if not keys:
     st.stop()
 reference_shown, reference_spectrum = cached(reference_view)(reference)
-zone_size = zone_plate_size(size, (height, width))
 setting = (digest, size, tuple(keys))
+kept = size[0] * size[1] / (height * width)
+filtering = [k for k in keys if METHODS[k].antialias]
+
+
+def reproduce(body: str, result: object, tolerance: float = 0.0) -> None:
+    """The section's snippet, on the lab's image: the picked one, or a pattern drawn by name."""
+    if source == PICKED:
+        code = snippet(picked, body)
+    else:
+        code = (f"from core.patterns import draw_pattern\n\nimage = draw_pattern({source!r}, {PATTERN_SIDE})"
+                "   # (H, W, 3) uint8 RGB\n\n" + body)
+    lesson.reproduce(code, result=result, tolerance=tolerance)
+
 
 # ------------------------------------------------------------------------------------------
-st.header("1 · The results, pixel for pixel")
-show_figure(lambda: pixel_grid_figure(
-    [reference_shown] + [reports[k].image for k in keys],
-    [REFERENCE] + [f"{METHODS[k].label} · {ms_text(reports[k].time_ms)}" for k in keys], cols=3),
-    "results", setting)
-st.caption(
-    f"{shown_name}: {width}×{height} → {size[1]}×{size[0]}. Each result pixel is drawn as a "
-    "square. Zoom or pan one panel and the others follow. The first panel is the ideal "
-    "reference described in section 2.")
-st.markdown(
-    "**What to notice.** Methods that only read a few neighbours (nearest, OpenCV linear and "
-    "cubic, PyTorch without antialias) keep the image crisp but turn fine texture into jagged "
-    "edges and false stripes. Methods that average everything under each new pixel (area, box, "
-    "Pillow, PyTorch with antialias, the pyramid) are a little softer and do not invent patterns. "
-    "Pick the zone plate above to see it at once.")
-st.download_button(f"All results at {size[1]}×{size[0]} (zip of PNGs)",
-                   lambda: zip_of_pngs({k: reports[k].image for k in keys}),
-                   f"resized-{size[1]}x{size[0]}.zip", "application/zip", key="download_results")
-
-# ------------------------------------------------------------------------------------------
-st.header("2 · Quality, aliasing and speed")
-table = pd.DataFrame({
-    "method": [METHODS[k].label for k in keys],
-    "library": [METHODS[k].library for k in keys],
-    "antialiased": [METHODS[k].antialias for k in keys],
-    "time (ms)": [round(reports[k].time_ms, 2) for k in keys],
-    "PSNR (dB)": [number(reports[k].psnr, 2) for k in keys],
-    "SSIM": [number(reports[k].ssim, 4) for k in keys],
-    "aliasing (zone plate)": [number(cached(zone_plate_aliasing)(zone_size, k), 4) for k in keys],
-})
-st.dataframe(table, hide_index=True, column_config={
-    "time (ms)": st.column_config.NumberColumn(format="%.2f"),
-    "PSNR (dB)": st.column_config.NumberColumn(format="%.2f"),
-    "SSIM": st.column_config.NumberColumn(format="%.4f"),
-    "aliasing (zone plate)": st.column_config.NumberColumn(format="%.4f")})
-st.download_button("This table (CSV)", table.to_csv(index=False), "resize-methods.csv", "text/csv",
-                   key="download_table")
-st.markdown(
-    "**The reference** is the ideal band-limited result: each colour channel's cosine transform "
-    "keeps every frequency the new grid can hold, drops everything finer, and is turned back into "
-    f"a {size[1]}×{size[0]} image in 64-bit floating point, sampled at the same pixel centres as "
-    "the methods. No library under test computes it, so it favours none of them. It is sharper "
-    "than any practical filter and rings slightly at hard edges, so methods that blur a little "
-    "lose some PSNR for that, not only for aliasing. PSNR and SSIM come from scikit-image.")
-st.markdown(
-    f"**Aliasing** is measured on a {ALIASING_SIDE}×{ALIASING_SIDE} zone plate shrunk by the same "
-    f"factor (to {zone_size[1]}×{zone_size[0]}): of the detail too fine for the new grid, the "
-    "fraction of its energy that comes back in the result as false, coarser rings. 0 means all of "
-    "it was filtered away; 1 means all of it folded back, as plain sampling does. At scale 1 "
-    "nothing is too fine and the column stays empty.")
-st.caption(
-    f"Times are the median of five runs after a warm-up (two for methods slower than 0.2 s; "
-    f"{describe_device()}), measured the "
-    "first time a result is computed (later visits reuse it). Other "
-    "people's work on the same machine can make single numbers noisy.")
-
-# ------------------------------------------------------------------------------------------
-st.header("3 · A against B")
-if len(keys) < 2:
-    st.info("Pick a second method above to compare two of them.")
-else:
-    # By default: the first method that aliases against the first one that filters.
-    default_a = next((k for k in keys if not METHODS[k].antialias), keys[0])
-    others = [k for k in keys if k != default_a]
-    default_b = next((k for k in others if METHODS[k].antialias), others[0])
-    for slot, default in (("ab_a", default_a), ("ab_b", default_b)):
-        if st.session_state.get(slot) not in keys:
-            st.session_state[slot] = default
-    a, b = st.columns(2)
-    first = a.selectbox("A (left)", keys, format_func=label, key="ab_a")
-    second = b.selectbox("B (right)", keys, format_func=label, key="ab_b")
-    a, b = st.columns([3, 1])
-    split = a.slider("Wipe: where B starts (% of the width)", 0, 100, 50, key="wipe")
-    flicker = b.toggle("Show B everywhere", key="flicker",
-                       help="Flick this on and off to see what changes at the spot you zoomed in on.")
-    image_a, image_b = reports[first].image, reports[second].image
-    fraction = 0.0 if flicker else split / 100
-    composite = wipe(image_a, image_b, fraction)
-    show_figure(lambda: wipe_figure(composite, round(fraction * size[1]), f"A: {label(first)}",
-                                    f"B: {label(second)}"),
-                "ab-wipe", setting + (first, second, fraction))
-    difference = signed_difference(image_a, image_b)
-    limit = symmetric_limit(difference)
-    show_figure(lambda: figures.signed_bands_figure(
-        [difference], [f"A − B, mean over the channels (±{limit:.1f} grey levels)"], [limit], cols=1,
-        max_side=900), "ab-difference", setting + (first, second))
-    gap = np.abs(image_a.astype(np.int16) - image_b.astype(np.int16))
-    m1, m2, m3 = st.columns(3)
-    m1.metric("Largest |A − B| (grey levels)", f"{int(gap.max())}")
-    m2.metric("Mean |A − B| (grey levels)", f"{gap.mean():.2f}")
-    m3.metric("Pixels that differ", f"{np.any(gap > 0, axis=2).mean():.1%}")
-    st.caption("Red: A is brighter; blue: B is brighter. Differences gather on edges and fine "
-               "texture, where the methods disagree about detail finer than the new grid.")
-    st.download_button(f"A: {label(first)} (PNG)", lambda: png_bytes(image_a),
-                       f"{first}-{size[1]}x{size[0]}.png", "image/png", key="download_a")
-
-# ------------------------------------------------------------------------------------------
-st.header("4 · Spectra: aliasing is folded energy")
-show_figure(lambda: figures.heatmap_grid_figure(
-    [reference_spectrum] + [reports[k].spectrum for k in keys],
-    [REFERENCE] + [METHODS[k].label for k in keys], cols=3, colorbar_title="log₁₀ |F|"),
-    "spectra", setting)
-st.markdown(
-    "Each panel is the log magnitude spectrum of a result: zero frequency in the centre, the new "
-    "grid's Nyquist limit at the edges. Detail finer than that limit cannot be shown as it is; a "
-    "method that does not filter it out **folds** it back inside, where it lands on frequencies "
-    "that were never there. Compare each panel with the reference: extra arcs, rings and bright "
-    "spots are folded energy. On the zone plate the folded copies of its rings are unmistakable.")
-
-# ------------------------------------------------------------------------------------------
-st.header("5 · Same name, different result")
-try:
-    same = cached(same_name_agreement)(pixels, size)
-except ScaleScopeError as error:
-    st.error(str(error))
-    same = None
-if same is not None:
-    names = [METHODS[k].label for k in same.keys]
-    show_figure(lambda: difference_matrix_figure(
-        same.max_difference, names, title="Largest difference between two “bilinear” results "
-                                          "(grey levels of 255)"),
-        "same-name", (digest, size))
-    position = {k: i for i, k in enumerate(same.keys)}
-
-    def gap_between(a: str, b: str) -> int:
-        return int(same.max_difference[position[a], position[b]])
-
+if lesson.section(0, ask=ASK[0]):
+    show_figure(lambda: pixel_grid_figure([reference_shown] + [reports[k].image for k in keys],
+                                          [REFERENCE] + [METHODS[k].label for k in keys], cols=3),
+                "results", setting)
+    st.caption(
+        f"{shown_name}: {width}×{height} → {size[1]}×{size[0]}. Each result pixel is drawn as a "
+        "square. Zoom or pan one panel and the others follow. The first panel is the ideal "
+        "reference described in section 2.")
     st.markdown(
-        "OpenCV, Pillow and PyTorch each call their method *bilinear*, yet on this image the "
-        f"results differ by up to **{int(same.max_difference.max())} grey levels**. Two "
-        "conventions explain almost all of it:")
-    st.markdown(
-        f"* **Antialiasing.** Pillow always widens its triangle kernel by the shrink factor, so "
-        f"every input pixel under an output pixel counts; OpenCV and PyTorch (by default) read "
-        f"only the 2×2 pixels around each sample point. OpenCV against Pillow: "
-        f"{gap_between('opencv-linear', 'pillow-bilinear')} levels. PyTorch with "
-        f"`antialias=True` uses Pillow's scheme (its 8-bit kernel was ported from Pillow): "
-        f"{gap_between('pillow-bilinear', 'torch-bilinear-antialias')} level(s) from Pillow.\n"
-        f"* **Pixel centres and rounding.** All four sample at pixel centres (`align_corners=False` "
-        f"in PyTorch), so OpenCV and PyTorch without antialias land on the same points and differ "
-        f"only by OpenCV's 11-bit fixed-point weights: "
-        f"{gap_between('opencv-linear', 'torch-bilinear')} level(s). `align_corners=True` (the old "
-        "default in PyTorch and TensorFlow 1) pins the corner pixels instead and shifts every "
-        "sample in between: yet another image.")
-    st.markdown(
-        "It matters beyond looks. Parmar, Zhang and Zhu (*On Aliased Resizing and Surprising "
-        "Subtleties in GAN Evaluation*, CVPR 2022) resized the FFHQ faces with the bicubic of "
-        "OpenCV, PyTorch and TensorFlow and compared them with Pillow's antialiased bicubic: the "
-        "FID between the *same* images resized two ways was 6 or more, as large as the gaps "
-        "papers report between models; Pillow's own filters (Lanczos, bilinear, box) stayed "
-        "below 0.75 of each other's. A network trained on one library's resize and deployed with "
-        "another sees inputs it was not trained on.")
+        "Methods that only read a few neighbours (nearest, OpenCV linear and cubic, PyTorch without "
+        "antialias) keep the image crisp but turn fine texture into jagged edges and false stripes. "
+        "Methods that average everything under each new pixel (area, box, Pillow, PyTorch with "
+        "antialias, the pyramid) are a little softer and do not invent patterns. Pick the zone "
+        "plate to see it at once.")
+    lesson.notice(f"{width}×{height} → {size[1]}×{size[0]} keeps {kept:.1%} of the pixels: {len(filtering)} "
+                  f"of these {len(keys)} methods average all the pixels under each new one, the other "
+                  f"{len(keys) - len(filtering)} read a few neighbours and let the rest alias.")
+    with lesson.more():
+        shown_key = st.selectbox("Code below for", keys, format_func=label, key="code_method",
+                                 index=keys.index(url_choice("code", keys[0], keys)))
+    st.query_params.update(code=shown_key)
+    reproduce(resize_snippets.pixels(shown_key, size), reports[shown_key].image)
+    if not lesson.present:
+        st.download_button(f"All results at {size[1]}×{size[0]} (zip of PNGs)",
+                           lambda: zip_of_pngs({k: reports[k].image for k in keys}),
+                           f"resized-{size[1]}x{size[0]}.zip", "application/zip", key="download_results")
 
-with st.expander("What each method does"):
-    st.dataframe(pd.DataFrame({
-        "method": [m.label for m in METHODS.values()], "library": [m.library for m in METHODS.values()],
-        "convention": [m.note for m in METHODS.values()],
-    }), hide_index=True)
-    st.caption(f"The {len(BILINEARS)} “bilinear”s compared in section 5: "
-               f"{', '.join(METHODS[k].label for k in BILINEARS)}.")
+# ------------------------------------------------------------------------------------------
+if lesson.section(1, ask=ASK[1]):
+    zone_size = zone_plate_size(size, (height, width))
+    aliasing = {k: cached(zone_plate_aliasing)(zone_size, k) for k in keys}
+    table = pd.DataFrame({
+        "method": [METHODS[k].label for k in keys],
+        "library": [METHODS[k].library for k in keys],
+        "antialiased": [METHODS[k].antialias for k in keys],
+        "time (ms)": [round(reports[k].time_ms, 2) for k in keys],
+        "PSNR (dB)": [number(reports[k].psnr, 2) for k in keys],
+        "SSIM": [number(reports[k].ssim, 4) for k in keys],
+        "aliasing (zone plate)": [number(aliasing[k], 4) for k in keys],
+    })
+    st.dataframe(table, hide_index=True, column_config={
+        "time (ms)": st.column_config.NumberColumn(format="%.2f"),
+        "PSNR (dB)": st.column_config.NumberColumn(format="%.2f"),
+        "SSIM": st.column_config.NumberColumn(format="%.4f"),
+        "aliasing (zone plate)": st.column_config.NumberColumn(format="%.4f")})
+    show_figure(lambda: speed_quality_figure([METHODS[k].label for k in keys],
+                                             [reports[k].time_ms for k in keys],
+                                             [reports[k].psnr for k in keys]), "speed-quality")
+    with st.expander("How the reference, the aliasing and the times are measured"):
+        st.markdown(
+            "**The reference** is the ideal band-limited result: each colour channel's cosine "
+            "transform keeps every frequency the new grid can hold, drops everything finer, and is "
+            f"turned back into a {size[1]}×{size[0]} image in 64-bit floating point, sampled at the "
+            "same pixel centres as the methods. No library under test computes it, so it favours none "
+            "of them. It is sharper than any practical filter and rings slightly at hard edges, so "
+            "methods that blur a little lose some PSNR for that, not only for aliasing. PSNR and SSIM "
+            "come from scikit-image.")
+        st.markdown(
+            f"**Aliasing** is measured on a {ALIASING_SIDE}×{ALIASING_SIDE} zone plate shrunk by the "
+            f"same factor (to {zone_size[1]}×{zone_size[0]}): of the detail too fine for the new grid, "
+            "the fraction of its energy that comes back in the result as false, coarser rings. 0 means "
+            "all of it was filtered away; 1 means all of it folded back, as plain sampling does. At "
+            "scale 1 nothing is too fine and the column stays empty.")
+        st.caption(
+            f"Times are the median of five runs after a warm-up (two for methods slower than 0.2 s; "
+            f"{describe_device()}), measured the first time a result is computed (later visits reuse "
+            "it). Other people's work on the same machine can make single numbers noisy.")
+    scored = [k for k in keys if np.isfinite(reports[k].psnr)] or keys
+    best = max(scored, key=lambda k: reports[k].psnr)
+    fastest = min(keys, key=lambda k: reports[k].time_ms)
+    measured = [k for k in keys if not np.isnan(aliasing[k])]
+    folds = (f"; {label(max(measured, key=aliasing.get))} folds back the most "
+             f"({max(aliasing[k] for k in measured):.2f} of the too-fine detail)") if measured else ""
+    lesson.notice(f"Closest to the reference: {label(best)}, {reports[best].psnr:.2f} dB; fastest: "
+                  f"{label(fastest)}, {reports[fastest].time_ms:.2f} ms{folds}.")
+    reproduce(resize_snippets.psnr(best, size, (height, width)), reports[best].psnr, tolerance=1e-6)
+    if not lesson.present:
+        st.download_button("This table (CSV)", table.to_csv(index=False), "resize-methods.csv", "text/csv",
+                           key="download_table")
+
+# ------------------------------------------------------------------------------------------
+if lesson.section(2, ask=ASK[2]):
+    if len(keys) < 2:
+        st.info("Pick a second method above to compare two of them.")
+        lesson.notice("With a single method there is nothing to compare it with.")
+    else:
+        # By default: the first method that aliases against the first one that filters.
+        default_a = next((k for k in keys if not METHODS[k].antialias), keys[0])
+        others = [k for k in keys if k != default_a]
+        default_b = next((k for k in others if METHODS[k].antialias), others[0])
+        for slot, url_key, default in (("ab_a", "a", default_a), ("ab_b", "b", default_b)):
+            if st.session_state.get(slot) not in keys:
+                st.session_state[slot] = url_choice(url_key, default, keys)
+        a, b = st.columns(2)
+        first = a.selectbox("A (left)", keys, format_func=label, key="ab_a")
+        second = b.selectbox("B (right)", keys, format_func=label, key="ab_b")
+        with lesson.more():
+            a, b = st.columns([3, 1])
+            split = a.slider("Wipe: where B starts (% of the width)", 0, 100, url_int("wipe", 50, 0, 100),
+                             key="wipe")
+            flicker = b.toggle("Show B everywhere", url_bool("flicker", False), key="flicker",
+                               help="Flick this on and off to see what changes at the spot you zoomed in on.")
+        st.query_params.update(a=first, b=second, wipe=str(split), flicker=str(int(flicker)))
+        image_a, image_b = reports[first].image, reports[second].image
+        fraction = 0.0 if flicker else split / 100
+        composite = wipe(image_a, image_b, fraction)
+        show_figure(lambda: wipe_figure(composite, round(fraction * size[1]), f"A: {label(first)}",
+                                        f"B: {label(second)}"),
+                    "ab-wipe", setting + (first, second, fraction))
+        difference = signed_difference(image_a, image_b)
+        limit = symmetric_limit(difference)
+        show_figure(lambda: figures.signed_bands_figure(
+            [difference], [f"A − B, mean over the channels (±{limit:.1f} grey levels)"], [limit], cols=1,
+            max_side=900), "ab-difference", setting + (first, second))
+        gap = np.abs(image_a.astype(np.int16) - image_b.astype(np.int16))
+        differ = np.any(gap > 0, axis=2).mean()
+        m1, m2, m3 = st.columns(3)
+        m1.metric("Largest |A − B| (grey levels)", f"{int(gap.max())}")
+        m2.metric("Mean |A − B| (grey levels)", f"{gap.mean():.2f}")
+        m3.metric("Pixels that differ", f"{differ:.1%}")
+        st.caption("Red: A is brighter; blue: B is brighter. Differences gather on edges and fine "
+                   "texture, where the methods disagree about detail finer than the new grid.")
+        lesson.notice(f"{label(first)} and {label(second)} differ by up to {int(gap.max())} grey levels, "
+                      f"{gap.mean():.2f} on average, at {differ:.1%} of the pixels.")
+        reproduce(resize_snippets.a_against_b(first, second, size), (int(gap.max()), float(gap.mean())),
+                  tolerance=1e-9)
+        if not lesson.present:
+            st.download_button(f"A: {label(first)} (PNG)", lambda: png_bytes(image_a),
+                               f"{first}-{size[1]}x{size[0]}.png", "image/png", key="download_a")
+
+# ------------------------------------------------------------------------------------------
+if lesson.section(3, ask=ASK[3]):
+    show_figure(lambda: spectra_figure([reference_spectrum] + [reports[k].spectrum for k in keys],
+                                       [REFERENCE] + [METHODS[k].label for k in keys]), "spectra", setting)
+    st.markdown(
+        "Each panel is the log magnitude spectrum of a result: zero frequency in the centre, the new "
+        "grid's Nyquist limit at the edges. Detail finer than that limit cannot be shown as it is; a "
+        "method that does not filter it out **folds** it back inside, where it lands on frequencies "
+        "that were never there. Compare each panel with the reference: extra arcs, rings and bright "
+        "spots are folded energy. On the zone plate the folded copies of its rings are unmistakable.")
+    gaps = spectrum_gaps({k: reports[k].spectrum for k in keys}, reference_spectrum)
+    st.caption("Mean distance from the reference's spectrum (log₁₀ |F|): "
+               + ", ".join(f"{label(k)} {gaps[k]:.2f}" for k in keys) + ".")
+    far, near = max(keys, key=gaps.get), min(keys, key=gaps.get)
+    lesson.notice(f"{label(far)}'s spectrum is farthest from the reference's ({gaps[far]:.2f} on average), "
+                  f"{label(near)}'s closest ({gaps[near]:.2f}).")
+    reproduce(resize_snippets.spectrum(far, size), reports[far].spectrum, tolerance=1e-4)
+
+# ------------------------------------------------------------------------------------------
+if lesson.section(4, ask=ASK[4]):
+    try:
+        same = cached(same_name_agreement)(pixels, size)
+    except ScaleScopeError as error:
+        st.error(str(error))
+        same = None
+    if same is not None:
+        show_figure(lambda: difference_matrix_figure(
+            same.max_difference, [METHODS[k].label for k in same.keys],
+            title="Largest difference between two “bilinear” results (grey levels of 255)"),
+            "same-name", (digest, size))
+        same_name_text(same)
+        lesson.notice(f"Four functions called bilinear, up to {int(same.max_difference.max())} grey levels "
+                      f"apart: OpenCV and Pillow differ by {pair_gap(same, 'opencv-linear', 'pillow-bilinear')} "
+                      f"(antialiasing), OpenCV and PyTorch by {pair_gap(same, 'opencv-linear', 'torch-bilinear')} "
+                      "(rounding only).")
+        reproduce(resize_snippets.same_name(same.keys, size), same.max_difference)
+    else:
+        lesson.notice("The four bilinear results could not be computed at this size.")
+
+if not lesson.present:
+    with st.expander("What each method does"):
+        methods_table(BILINEARS)

@@ -7,10 +7,12 @@ axes stay in result pixels, so hovering names the pixel under the cursor.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import plotly.graph_objects as go
 
-from ui.figures import image_figure, image_grid_figure
+from ui.figures import heatmap_grid_figure, image_figure, image_grid_figure
 
 _MARGIN = dict(l=10, r=10, t=40, b=10)
 
@@ -48,6 +50,43 @@ def pixel_grid_figure(images: list[np.ndarray], titles: list[str], *, cols: int 
     if factor > 1:
         for trace, title in zip((t for t in fig.data if t.type == "image"), titles):
             _pixel_axes(trace, factor, title)
+    fig.update_annotations(font_size=TITLE_SIZE)
+    return fig
+
+
+TITLE_SIZE = 13   # panel titles: a method's label fits a third of an 800 px page
+
+
+def spectra_figure(spectra: list[np.ndarray], titles: list[str], *, cols: int = 3) -> go.Figure:
+    """Log magnitude spectra on one colour scale, titled in type that fits three to a row."""
+    fig = heatmap_grid_figure(spectra, titles, cols=cols, colorbar_title="log₁₀ |F|")
+    fig.update_annotations(font_size=TITLE_SIZE)
+    return fig
+
+
+def decades(values: list[float]) -> list[float]:
+    """The powers of ten from just below the smallest positive value to just above the largest.
+
+    >>> decades([0.02, 26.0])
+    [0.01, 0.1, 1.0, 10.0, 100.0]
+    """
+    positive = [v for v in values if v > 0 and math.isfinite(v)] or [1.0]
+    low, high = math.floor(math.log10(min(positive))), math.ceil(math.log10(max(positive)))
+    return [float(f"1e{p}") for p in range(low, max(high, low + 1) + 1)]
+
+
+def speed_quality_figure(labels: list[str], times_ms: list[float], psnrs: list[float]) -> go.Figure:
+    """PSNR against the time of one resize, one point per method; time on a log axis labelled at
+    the decades only (0.01, 0.1, 1, 10 ms), as the methods span several of them."""
+    shown = [p if math.isfinite(p) else None for p in psnrs]
+    fig = go.Figure(go.Scatter(x=times_ms, y=shown, mode="markers+text", text=labels,
+                               textposition="top center", marker=dict(size=11),
+                               hovertemplate="%{text}<br>%{x:.2f} ms<br>PSNR %{y:.2f} dB<extra></extra>"))
+    ticks = decades(times_ms)
+    fig.update_xaxes(type="log", title="time of one resize (ms)", tickvals=ticks,
+                     ticktext=[f"{t:g}" for t in ticks], minor=dict(showgrid=False), showgrid=True)
+    fig.update_yaxes(title="PSNR (dB)")
+    fig.update_layout(title="Quality against speed", margin=dict(l=60, r=20, t=50, b=50), height=420)
     return fig
 
 

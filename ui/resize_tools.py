@@ -1,6 +1,7 @@
 """The downsizing lab's two tools for engineers, drawn by ``app_pages/resize.py`` when picked:
-"Which resize made this?" and "Compare on several images". Widgets and text only; the work is
-:func:`core.resize.identify_report` and :func:`core.resize.report.evaluate_array`."""
+"Which resize made this?" and "Compare on several images", and the lab's own longer texts.
+Widgets and text only; the work is :func:`core.resize.identify_report` and
+:func:`core.resize.report.evaluate_array`."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from core.errors import ScaleScopeError
 from core.images import load_image
 from core.resize import DEFAULT_METHODS, METHODS, get_method, identify_report, scaled_size
 from core.resize.fingerprint import thumbnail_copy
-from core.resize.lesson import signed_difference
+from core.resize.lesson import Agreement, signed_difference
 from core.resize.report import evaluate_array
 from ui import figures
 from ui.cache import cached
@@ -140,3 +141,72 @@ def several_images_section() -> None:
     st.dataframe(speed_table(stats), hide_index=True)
     st.caption("Medians over the images. Aliasing is empty where an image has too little detail "
                "finer than the new grid to measure it.")
+
+
+# ---------------------------------------------------------------------------------- the lab's pieces
+
+_METHODS_READ = "resize-methods-url-read"
+
+
+def methods_from_url(default: tuple[str, ...]) -> list[str]:
+    """The lab's methods from the link's ``methods=`` (comma-separated keys), or ``default``.
+
+    Names the link gives that are not methods here are left out, and said so once per session.
+    """
+    raw = st.query_params.get("methods")
+    if raw is None:
+        return list(default)
+    wanted = [k for k in raw.split(",") if k]
+    unknown = [k for k in wanted if k not in METHODS]
+    if unknown and not st.session_state.get(_METHODS_READ):
+        st.warning(f"The link sets methods to names this lab does not have "
+                   f"({literal(', '.join(unknown))}); they are left out.", icon="🔗")
+    st.session_state[_METHODS_READ] = True
+    return [k for k in wanted if k in METHODS] or list(default)
+
+
+def pair_gap(same: Agreement, first: str, second: str) -> int:
+    """The largest difference between two of the "bilinear" results, in grey levels."""
+    position = {k: i for i, k in enumerate(same.keys)}
+    return int(same.max_difference[position[first], position[second]])
+
+
+def same_name_text(same: Agreement) -> None:
+    """Why four functions called bilinear disagree, with this image's numbers."""
+    st.markdown(
+        "OpenCV, Pillow and PyTorch each call their method *bilinear*, yet on this image the "
+        f"results differ by up to **{int(same.max_difference.max())} grey levels**. Two "
+        "conventions explain almost all of it:")
+    st.markdown(
+        f"* **Antialiasing.** Pillow always widens its triangle kernel by the shrink factor, so "
+        f"every input pixel under an output pixel counts; OpenCV and PyTorch (by default) read "
+        f"only the 2×2 pixels around each sample point. OpenCV against Pillow: "
+        f"{pair_gap(same, 'opencv-linear', 'pillow-bilinear')} levels. PyTorch with "
+        f"`antialias=True` uses Pillow's scheme (its 8-bit kernel was ported from Pillow): "
+        f"{pair_gap(same, 'pillow-bilinear', 'torch-bilinear-antialias')} level(s) from Pillow.\n"
+        f"* **Pixel centres and rounding.** All four sample at pixel centres (`align_corners=False` "
+        f"in PyTorch), so OpenCV and PyTorch without antialias land on the same points and differ "
+        f"only by OpenCV's 11-bit fixed-point weights: "
+        f"{pair_gap(same, 'opencv-linear', 'torch-bilinear')} level(s). `align_corners=True` (the old "
+        "default in PyTorch and TensorFlow 1) pins the corner pixels instead and shifts every "
+        "sample in between: yet another image.")
+    with st.expander("Why it matters beyond looks"):
+        st.markdown(
+            "Parmar, Zhang and Zhu (*On Aliased Resizing and Surprising Subtleties in GAN "
+            "Evaluation*, CVPR 2022) resized the FFHQ faces with the bicubic of OpenCV, PyTorch and "
+            "TensorFlow and compared them with Pillow's antialiased bicubic: the FID between the "
+            "*same* images resized two ways was 6 or more, as large as the gaps papers report "
+            "between models; Pillow's own filters (Lanczos, bilinear, box) stayed below 0.75 of "
+            "each other's. A network trained on one library's resize and deployed with another sees "
+            "inputs it was not trained on.")
+
+
+def methods_table(bilinears: tuple[str, ...]) -> None:
+    """Every method in plain words: its library, whether it filters first, and where it samples."""
+    st.dataframe(pd.DataFrame({
+        "method": [m.label for m in METHODS.values()], "library": [m.library for m in METHODS.values()],
+        "antialiased": [m.antialias for m in METHODS.values()],
+        "what it does": [m.note for m in METHODS.values()],
+    }), hide_index=True)
+    st.caption(f"The {len(bilinears)} functions called bilinear that section 5 compares: "
+               f"{', '.join(METHODS[k].label for k in bilinears)}.")

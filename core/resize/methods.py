@@ -185,7 +185,7 @@ def trained_key(path: Path) -> str:
 def _trained_method(path: Path) -> ResizeMethod:
     task = trained_key(path).removeprefix("downsizenet-")
     return ResizeMethod(
-        f"DownsizeNet, trained ({task})", "ScaleScope",
+        f"DownsizeNet ({task})", "ScaleScope",
         f"{_CENTRES}; learned, texture-aware coefficients over the 2×2 (or 4×4) neighbours of "
         f"each sample point, trained for the {task} task; no explicit antialiasing",
         False, b.downsizenet(lambda: _trained_downsizenet(path)),

@@ -3,6 +3,7 @@ change the table and figures the way the core says they should."""
 
 import base64
 import io
+import json
 import math
 
 import numpy as np
@@ -26,6 +27,13 @@ def _table(at):
     assert set(table["method"]) <= set(by_label)
     table["method"] = table["method"].map(by_label)
     return table
+
+
+def _result_size(at) -> str:
+    """The result size the lab states beside the scale slider, e.g. "135×90"."""
+    lines = [m.value for m in at.markdown if m.value.startswith("Result  \n**")]
+    assert len(lines) == 1, [m.value for m in at.markdown][:8]
+    return lines[0].split("**")[1]
 
 
 def _images(spec: dict) -> int:
@@ -56,7 +64,7 @@ def test_the_default_page_shows_every_section_and_a_row_per_default_method():
     table = _table(at)
     assert table["method"].tolist() == list(DEFAULT_METHODS)
     assert (table["time (ms)"] > 0).all()
-    assert metric(at, "Result size") == "135×90"                       # cat 451 × 300 at 0.3
+    assert _result_size(at) == "135×90"                       # cat 451 × 300 at 0.3
     # the numbers are the core's, on the picked image against the stated reference
     cat = SAMPLES["cat"].load()
     expected = psnr(reference_image(cat, (90, 135)), resize(cat, (90, 135), "pillow-lanczos"))
@@ -88,7 +96,7 @@ def test_changing_the_scale_changes_the_size_and_the_numbers():
     at.slider(key="scale").set_value(0.5).run()
     no_exception(at)
     after = _table(at).set_index("method")
-    assert metric(at, "Result size") == "226×150"
+    assert _result_size(at) == "226×150"
     assert (before["PSNR (dB)"] != after["PSNR (dB)"]).all()
     assert (before["aliasing (zone plate)"] != after["aliasing (zone plate)"]).any()
     # halving: 2-tap bilinear is a 2×2 average and aliases less than at 0.3
@@ -100,7 +108,7 @@ def test_a_test_pattern_and_a_target_size():
     at = open_page(PAGE)
     at.selectbox(key="source").set_value("zone-plate").run()
     no_exception(at)
-    assert metric(at, "Result size") == "154×154"
+    assert _result_size(at) == "154×154"
     rows = _table(at).set_index("method")
     # On the zone plate, unfiltered sampling is far from the band-limited ideal.
     assert rows.loc["opencv-nearest", "PSNR (dB)"] < rows.loc["pillow-lanczos", "PSNR (dB)"] - 5
@@ -231,3 +239,99 @@ def test_compare_on_several_images_plots_every_upload():
     assert table["method"].tolist() == [METHODS["opencv-area"].label, METHODS["opencv-nearest"].label]
     scatter = figures(at)["many-tradeoff"]["data"][0]
     assert scatter["text"] == [METHODS["opencv-area"].label, METHODS["opencv-nearest"].label]
+
+
+def _titles_too_wide(spec: dict, width: int = 800) -> list[str]:
+    """Panel titles wider than their panel on a ``width``-pixel page (about 0.55 em a character)."""
+    layout = spec["layout"]
+    margin = layout.get("margin", {})
+    plot = width - margin.get("l", 80) - margin.get("r", 80)
+    domains = [layout[k]["domain"] for k in layout if k.startswith("xaxis")]
+    too_wide = []
+    for note in layout.get("annotations", []):
+        if note.get("xref") != "paper" or note.get("yanchor") != "bottom":
+            continue
+        panel = next(d for d in domains if d[0] - 1e-6 <= note["x"] <= d[1] + 1e-6)
+        if len(note["text"]) * 0.55 * note.get("font", {}).get("size", 16) > (panel[1] - panel[0]) * plot:
+            too_wide.append(note["text"])
+    return too_wide
+
+
+def test_panel_titles_fit_three_to_a_row_on_an_800_pixel_page():
+    at = open_page(PAGE, {"methods": ",".join(METHODS)})
+    no_exception(at)
+    shown = figures(at)
+    assert _images(shown["results"]) == len(METHODS) + 1
+    for name in ("results", "spectra"):
+        assert not _titles_too_wide(shown[name]), name
+        titles = [a["text"] for a in shown[name]["layout"]["annotations"] if a.get("yanchor") == "bottom"]
+        assert not set(titles) & set(METHODS) and " ms" not in " ".join(titles)   # labels only
+
+
+def test_the_time_axis_is_labelled_at_decades_only():
+    at = open_page(PAGE)
+    spec = figures(at)["speed-quality"]
+    axis = spec["layout"]["xaxis"]
+    assert axis["type"] == "log"
+    exponents = np.log10(np.array(axis["tickvals"], dtype=float))
+    assert np.allclose(exponents, np.round(exponents)) and np.all(np.diff(exponents) == 1)
+    assert all(text in ("0.001", "0.01", "0.1", "1", "10", "100", "1000") for text in axis["ticktext"])
+    times = _array(spec["data"][0]["x"])
+    assert min(axis["tickvals"]) <= times.min() and times.max() <= max(axis["tickvals"])
+
+
+def test_the_table_keeps_one_number_format_per_column():
+    at = open_page(PAGE)
+    config = json.loads(at.dataframe[0].proto.columns)
+    for column, fmt in (("time (ms)", "%.2f"), ("PSNR (dB)", "%.2f"), ("SSIM", "%.4f"),
+                        ("aliasing (zone plate)", "%.4f")):
+        assert config[column]["type_config"]["format"] == fmt, column
+
+
+def test_every_control_of_the_lab_is_in_the_url_and_a_link_sets_it():
+    at = open_page(PAGE)
+    at.radio(key="size_mode").set_value("target").run()
+    at.number_input(key="target_w").set_value(100).run()
+    at.selectbox(key="ab_a").set_value("opencv-linear")
+    at.selectbox(key="ab_b").set_value("pillow-bilinear")
+    at.slider(key="wipe").set_value(30)
+    at.toggle(key="flicker").set_value(True)
+    at.selectbox(key="code_method").set_value("pillow-lanczos").run()
+    no_exception(at)
+    wanted = {"size": "target", "w": "100", "h": "90", "a": "opencv-linear", "b": "pillow-bilinear",
+              "wipe": "30", "flicker": "1", "code": "pillow-lanczos", "source": "picked", "view": "lab"}
+    found = {key: at.query_params[key] for key in wanted}
+    assert found in (wanted, {k: [v] for k, v in wanted.items()})
+    at = open_page(PAGE, wanted)
+    no_exception(at)
+    assert at.radio(key="size_mode").value == "target" and at.number_input(key="target_w").value == 100
+    assert (at.selectbox(key="ab_a").value, at.selectbox(key="ab_b").value) == ("opencv-linear", "pillow-bilinear")
+    assert at.slider(key="wipe").value == 30 and at.toggle(key="flicker").value
+    assert "Image.Resampling.LANCZOS" in at.code[0].value and "(100, 90)" in at.code[0].value
+
+
+@pytest.mark.parametrize("key, value", [("methods", "opencv-area,nope"), ("a", "nope"), ("code", "nope"),
+                                        ("size", "huge"), ("wipe", "x"), ("flicker", "maybe"), ("view", "x")])
+def test_an_unknown_value_in_a_link_is_named(key, value):
+    at = open_page(PAGE, {key: value})
+    no_exception(at)
+    assert any(key in w.value and "nope" in w.value or f"sets {key} to" in w.value for w in at.warning), \
+        [w.value for w in at.warning]
+
+
+def test_classroom_mode_shows_the_lesson_without_the_tools_and_with_numbers_in_its_notices():
+    at = open_page(PAGE, {"present": "1", "step": "5", "view": "identify"})
+    no_exception(at)
+    assert not any(r.label == "Tool" for r in at.radio)
+    assert [h.value for h in at.header] == ["5 · Same name, different result"]
+    z = _array(figures(at)["same-name"]["data"][0]["z"])
+    notice = next(i.value for i in at.info if i.value.startswith("**What to notice.**"))
+    assert f"up to {int(z.max())} grey levels" in notice and f"differ by {int(z[0, 1])}" in notice
+    cat = SAMPLES["cat"].load()
+    gap = np.abs(resize(cat, (90, 135), "opencv-linear").astype(int) - resize(cat, (90, 135), "pillow-bilinear"))
+    assert int(z[0, 1]) == gap.max()
+    at = open_page(PAGE, {"present": "1", "step": "2"})
+    notice = next(i.value for i in at.info if i.value.startswith("**What to notice.**"))
+    rows = _table(at).set_index("method")
+    best = rows["PSNR (dB)"].idxmax()
+    assert f"{METHODS[best].label}, {rows.loc[best, 'PSNR (dB)']:.2f} dB" in notice
