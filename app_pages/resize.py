@@ -105,6 +105,9 @@ with lesson.more():
                                  "finer towards its edges.")
     mode = right.radio("Size the result by", list(MODES), format_func=MODES.get, horizontal=True,
                        key="size_mode", index=list(MODES).index(url_choice("size", "scale", list(MODES))))
+    methods = st.multiselect("Methods", list(METHODS), default=methods_from_url(DEFAULT_METHODS),
+                             format_func=lambda k: METHODS[k].label, key="methods",
+                             help="Each library's resize, called as you would call it yourself.")
 if source == PICKED:
     pixels, digest, shown_name = picked.pixels, picked.digest, picked.label
 else:
@@ -133,10 +136,6 @@ else:
     b.markdown(f"Result  \n**{size[1]}×{size[0]}** px")
     c.markdown(f"Pixels kept  \n**{size[0] * size[1] / (height * width):.1%}**")
 
-with lesson.more():
-    methods = st.multiselect("Methods", list(METHODS), default=methods_from_url(DEFAULT_METHODS),
-                             format_func=lambda k: METHODS[k].label, key="methods",
-                             help="Each library's resize, called as you would call it yourself.")
 st.query_params.update(scale=f"{scale:g}", source=source, size=mode, methods=",".join(methods))
 
 if min(height, width) < 16:

@@ -22,7 +22,7 @@ from ui.cache import cached
 from ui.imaging import symmetric_limit
 from ui.resize_report import distributions_figure, speed_table, summary, tradeoff_figure
 from ui.text import literal
-from ui.widgets import PickedImage, show_figure
+from ui.widgets import PickedImage, show_figure, url_float
 
 MAX_FILES = 20
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "webp", "tif", "tiff", "bmp", "gif"]
@@ -104,9 +104,10 @@ def several_images_section() -> None:
         "them, as `python -m core.resize.report` does for a whole folder.")
     uploads = st.file_uploader("Images", type=UPLOAD_TYPES, accept_multiple_files=True, key="many")
     a, b = st.columns([1, 3])
-    scale = a.slider("Scale factor", 0.05, 1.0, 0.25, 0.01, key="many_scale")
-    methods = b.multiselect("Methods", list(METHODS), default=list(DEFAULT_METHODS),
+    scale = a.slider("Scale factor", 0.05, 1.0, url_float("many_scale", 0.25, 0.05, 1.0), 0.01, key="many_scale")
+    methods = b.multiselect("Methods", list(METHODS), default=methods_from_url(DEFAULT_METHODS, "many_methods"),
                             format_func=lambda k: METHODS[k].label, key="many_methods")
+    st.query_params.update(many_scale=f"{scale:g}", many_methods=",".join(methods))
     if not uploads:
         st.info("Upload a few images above to compare the methods on them.")
         return
@@ -148,20 +149,21 @@ def several_images_section() -> None:
 _METHODS_READ = "resize-methods-url-read"
 
 
-def methods_from_url(default: tuple[str, ...]) -> list[str]:
-    """The lab's methods from the link's ``methods=`` (comma-separated keys), or ``default``.
+def methods_from_url(default: tuple[str, ...], key: str = "methods") -> list[str]:
+    """Methods from the link's ``key=`` (comma-separated method keys), or ``default``.
 
     Names the link gives that are not methods here are left out, and said so once per session.
     """
-    raw = st.query_params.get("methods")
+    raw = st.query_params.get(key)
     if raw is None:
         return list(default)
     wanted = [k for k in raw.split(",") if k]
     unknown = [k for k in wanted if k not in METHODS]
-    if unknown and not st.session_state.get(_METHODS_READ):
-        st.warning(f"The link sets methods to names this lab does not have "
+    read: set[str] = st.session_state.setdefault(_METHODS_READ, set())
+    if unknown and key not in read:
+        st.warning(f"The link sets {key} to names this lab does not have "
                    f"({literal(', '.join(unknown))}); they are left out.", icon="🔗")
-    st.session_state[_METHODS_READ] = True
+    read.add(key)
     return [k for k in wanted if k in METHODS] or list(default)
 
 

@@ -335,3 +335,14 @@ def test_classroom_mode_shows_the_lesson_without_the_tools_and_with_numbers_in_i
     rows = _table(at).set_index("method")
     best = rows["PSNR (dB)"].idxmax()
     assert f"{METHODS[best].label}, {rows.loc[best, 'PSNR (dB)']:.2f} dB" in notice
+
+
+def test_compare_on_several_images_keeps_its_controls_in_the_link():
+    at = open_page(PAGE, {"view": "several", "many_scale": "0.4", "many_methods": "pillow-box,nope,opencv-area"})
+    no_exception(at)
+    assert at.slider(key="many_scale").value == 0.4
+    assert at.multiselect(key="many_methods").value == ["pillow-box", "opencv-area"]
+    assert any("many_methods" in w.value and "nope" in w.value for w in at.warning)
+    at.slider(key="many_scale").set_value(0.5).run()
+    assert at.query_params["many_scale"] in ("0.5", ["0.5"])
+    assert at.query_params["many_methods"] in ("pillow-box,opencv-area", ["pillow-box,opencv-area"])
