@@ -157,3 +157,13 @@ def test_an_unknown_value_in_a_link_is_named_in_a_notice(key, value):
     at = _page({key: value})
     no_exception(at)
     assert any(f"sets {key} to “{value}”" in w.value for w in at.warning), [w.value for w in at.warning]
+
+
+def test_classroom_slides_show_the_task_only_where_it_matters_and_read_it_from_the_link():
+    card = _page({"present": "1", "step": "4", "task": "texture"})
+    no_exception(card)
+    assert card.radio(key="dsn_task").value == "texture"
+    assert any("bicubic" in i.value for i in card.info)                   # the texture card's best fixed method
+    training = _page({"present": "1", "step": "6", "task": "texture"})
+    no_exception(training)
+    assert "dsn_task" not in [r.key for r in training.radio] and "dsn_scale" not in [s.key for s in training.slider]

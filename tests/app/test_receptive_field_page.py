@@ -221,3 +221,13 @@ def test_an_unknown_value_in_a_link_is_named_in_a_notice(key, value):
     at = _page({key: value})
     no_exception(at)
     assert any(f"sets {key} to “{value}”" in w.value for w in at.warning), [w.value for w in at.warning]
+
+
+def test_classroom_slides_take_the_layer_from_the_link_and_leave_the_stack_off_the_last_two():
+    at = _page({"present": "1", "step": "3", "preset": "alexnet", "layer": "conv3", "side": "160"})
+    no_exception(at)
+    assert any("**conv3**" in m.value for m in at.markdown)
+    assert metric(at, "Theoretical field on the input") == "99×99 px"     # AlexNet conv3 (Araujo et al.)
+    luo = _page({"present": "1", "step": "4"})
+    no_exception(luo)
+    assert "rf_preset" not in [s.key for s in luo.selectbox] and not luo.get("select_slider")   # no stack here

@@ -93,3 +93,31 @@ def test_a_short_reconstruction_card_is_reproducible(tmp_path):
     second = load_weights(tmp_path / "b" / "downsizenet-reconstruction.safetensors").state_dict()
     for name in first:
         torch.testing.assert_close(first[name], second[name], atol=1e-3, rtol=1e-3)
+
+
+# ---- against OpenCV, and the card's best fixed method --------------------------------------------
+import cv2  # noqa: E402
+
+from core.downsizenet.lesson import best_fixed  # noqa: E402
+from core.downsizenet.opencv import opencv_gap  # noqa: E402
+
+
+def test_opencv_gap_is_zero_for_opencvs_own_results_and_counts_grey_levels():
+    image = np.random.default_rng(3).integers(0, 256, (40, 60, 3), dtype=np.uint8)
+    linear = cv2.resize(image, (21, 13), interpolation=cv2.INTER_LINEAR)
+    area = cv2.resize(image, (21, 13), interpolation=cv2.INTER_AREA)
+    assert opencv_gap(linear, image).linear_max == 0 and opencv_gap(linear, image).linear_mean == 0
+    assert opencv_gap(area, image).area_mean == 0
+    brighter = np.clip(linear.astype(int) + 2, 0, 255).astype(np.uint8)
+    expected = np.abs(brighter.astype(int) - linear).mean()
+    assert opencv_gap(brighter, image).linear_mean == pytest.approx(expected) and expected > 1.9
+
+
+@pytest.mark.parametrize("task", ["reconstruction", "texture"])
+def test_the_best_fixed_method_is_read_the_cards_way_round(task):
+    card = json.loads((MODELS_DIR / f"downsizenet-{task}.json").read_text(encoding="utf-8"))
+    means = {name: score["mean"] for name, score in card["metrics"]["fixed"].items()}
+    learned, best = best_fixed(card)
+    wanted = (min if card["metrics"]["lower_is_better"] else max)(means, key=means.get)
+    assert best.method == wanted and best.mean == means[wanted]
+    assert learned.mean == card["metrics"]["downsizenet"]["mean"]
