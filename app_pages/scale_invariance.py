@@ -328,7 +328,8 @@ if lesson.section(4, ask=ASK[4]):
 # ------------------------------------------------------------------------------------------
 if lesson.section(5, ask=ASK[5]):
     st.markdown(
-        "Move the input right by 0 to 7 pixels. A stride-2 layer should move its output by half as "
+        "Move the picture (its grey version) right by 0 to 7 pixels. A stride-2 layer should move "
+        "its output by half as "
         "much. 2×2 max pooling does so exactly for even shifts and jumps for odd ones; blur pooling "
         "(Zhang 2019, *Making convolutional networks shift-invariant again*) blurs before it "
         "subsamples and changes smoothly.")
