@@ -3,7 +3,11 @@
 :data:`REGISTRY` maps a name to a :class:`ModelSpec` ``(builder, file)``: ``builder(generator)``
 makes the network with initial weights drawn from that ``torch.Generator``; ``file`` is the
 weights file's name in ``assets/models/``, whose model card is the ``.json`` beside it. Another
-lesson adds its networks with :func:`register` (e.g. ``"downsizenet-<task>"``).
+lesson adds its networks with :func:`register`.
+
+The DownsizeNets shipped as ``assets/models/downsizenet-<task>.safetensors`` are served by name
+too (:func:`load_model`, :func:`model_card`): their file records its own architecture, so they
+are read by ``core.downsizenet.load_weights`` rather than built from the registry.
 
 :func:`load_model` caches one network per name for the whole process, shared by every visitor:
 callers must never mutate it (no ``train()``, ``load_state_dict``, ``.to()``, in-place edits of
@@ -55,10 +59,25 @@ def spec(name: str) -> ModelSpec:
     try:
         return REGISTRY[name]
     except (KeyError, TypeError):
-        raise ValueError(f"Unknown network {name!r}; choose one of {', '.join(REGISTRY)}.") from None
+        known = ", ".join([*REGISTRY, *shipped_downsizenets()])
+        raise ValueError(f"Unknown network {name!r}; choose one of {known}.") from None
+
+
+DOWNSIZENET_PREFIX = "downsizenet-"
+
+
+def shipped_downsizenets() -> tuple[str, ...]:
+    """The ``downsizenet-<task>`` names whose weights ship in ``assets/models/``."""
+    return tuple(sorted(p.stem for p in MODELS_DIR.glob(f"{DOWNSIZENET_PREFIX}*.safetensors")))
+
+
+def _is_downsizenet(name: object) -> bool:
+    return isinstance(name, str) and name in shipped_downsizenets()
 
 
 def weights_path(name: str) -> Path:
+    if _is_downsizenet(name):
+        return MODELS_DIR / f"{name}.safetensors"
     return MODELS_DIR / spec(name).file
 
 
@@ -91,6 +110,9 @@ def load_weights(name: str, raw: bytes) -> nn.Module:
     Raises:
         InvalidParameterError: the bytes are not valid weights for this network.
     """
+    if _is_downsizenet(name):
+        from core.downsizenet import load_weights as load_downsizenet  # that package imports this one
+        return load_downsizenet(raw, in_channels=3).eval()
     tensors, metadata = read_safetensors(raw)
     model = build_untrained(name)
     stated = metadata.get("architecture")
@@ -110,6 +132,8 @@ def load_weights(name: str, raw: bytes) -> nn.Module:
 @cache
 def load_model(name: str) -> nn.Module:
     """The trained network ``name`` from ``assets/models/``: eval mode, CPU, gradients off.
+
+    ``name`` is a key of :data:`REGISTRY` or a shipped ``downsizenet-<task>``.
 
     Cached once per process and shared: never mutate it (see the module docstring).
 
