@@ -27,7 +27,9 @@ height, width = image.pixels.shape[:2]
 
 
 st.title("🌗 Pyramid blending")
-st.markdown(
+lesson = Lesson(["Hard cut, feathered alpha, pyramid blend", "The seam, up close",
+                 "How the mask is spread per octave"])
+lesson.intro(
     "Cut two photos along a line and the seam jumps out. Blur the cut (feathering) and fine detail "
     "ghosts where both overlap. **Laplacian-pyramid blending** (Burt & Adelson, 1983) joins each "
     "octave's band separately: fine detail over a narrow seam, broad colour over a wide one.")
@@ -36,8 +38,6 @@ if min(height, width) < 4:
     st.warning("This image is too small to blend: pick one at least 4 pixels on each side.")
     st.stop()
 
-lesson = Lesson(["Hard cut, feathered alpha, pyramid blend", "The seam, up close",
-                 "How the mask is spread per octave"])
 
 left, right = st.columns(2)
 others = [name for name in SAMPLES if name != image.key]

@@ -67,15 +67,15 @@ image = current_image()
 height, width = image.pixels.shape[:2]
 
 st.title("🧠 DownsizeNet")
-st.markdown(
+lesson = Lesson(["The architecture", "Bilinear is a special case", "A trained DownsizeNet on your image",
+                 "How the shipped network was trained, and how it scores", "The texture task",
+                 "Train your own (exploration)"])
+lesson.intro(
     "Bilinear interpolation mixes the four pixels around each projected point by **distance "
     "alone**: the same weights on a smooth sky and on a fine fabric. DownsizeNet (Ma & Li) lets "
     "the **texture** change those weights: a few convolutions look at the full-resolution image, "
     "and a small layer turns what they see, together with the distances, into the mixing "
     "coefficients. The loss of the task that uses the small image trains it.")
-lesson = Lesson(["The architecture", "Bilinear is a special case", "A trained DownsizeNet on your image",
-                 "How the shipped network was trained, and how it scores", "The texture task",
-                 "Train your own (exploration)"])
 left, right = st.columns([2, 3])
 scale = url_float("scale", 0.3, 0.1, 2.0)
 if not lesson.present or lesson.step <= 3:      # sections 1–3 resize at this scale

@@ -36,15 +36,15 @@ height, width = image.pixels.shape[:2]
 deepest = max_levels(height, width)
 
 st.title("🔺 Image pyramids")
-st.markdown(
+lesson = Lesson(['The Gaussian pyramid', 'The Laplacian pyramid: what each octave adds',
+                 'Down, then up: one octave loses detail for good', 'Why the blur comes before dropping rows',
+                 "OpenCV's pyrDown beside ours"])
+lesson.intro(
     "An image pyramid is the same picture at a series of resolutions, each half the size of the "
     "one below: the **octaves**. Each octave is made by *blurring, then dropping every other row "
     "and column* (OpenCV's `pyrDown`). Pyramids make searches coarse-to-fine, let blending work "
     "band by band, and are the idea behind SPP, PSPNet and ASPP in CNNs.")
 
-lesson = Lesson(['The Gaussian pyramid', 'The Laplacian pyramid: what each octave adds',
-                 'Down, then up: one octave loses detail for good', 'Why the blur comes before dropping rows',
-                 "OpenCV's pyrDown beside ours"])
 
 if st.session_state.get("levels", 0) > deepest:
     st.session_state["levels"] = deepest   # a smaller image was picked: fewer octaves exist

@@ -70,14 +70,14 @@ image = current_image()
 height, width = image.pixels.shape[:2]
 
 st.title("🎯 Receptive fields")
-st.markdown(
+lesson = Lesson(["Size, jump and start, layer by layer", "One unit's field on your image",
+                 "Theoretical against effective field", "Luo et al. (2016): the effective field grows as √n",
+                 "Trained networks: does training widen the effective field?"])
+lesson.intro(
     "A unit deep in a CNN computes its value from a square of input pixels: its **receptive "
     "field**. Three numbers describe every layer: the field's **size**, the **jump** (how many "
     "input pixels apart neighbouring units are) and the **start** (where the first unit's field is "
     "centred). The gradient shows that a unit does not weigh all of that square alike.")
-lesson = Lesson(["Size, jump and start, layer by layer", "One unit's field on your image",
-                 "Theoretical against effective field", "Luo et al. (2016): the effective field grows as √n",
-                 "Trained networks: does training widen the effective field?"])
 
 # ------------------------------------------------------------------------------------------ the stack
 # Sections 1–3 study one stack; the last two do not need it (classroom mode leaves it out there).

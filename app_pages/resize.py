@@ -72,7 +72,9 @@ def number(value: float, digits: int) -> float | None:
 
 # ------------------------------------------------------------------------------------------
 st.title("📐 Downsizing lab")
-st.markdown(
+lesson = Lesson(["The results, pixel for pixel", "Quality, aliasing and speed", "A against B",
+                 "Spectra: aliasing is folded energy", "Same name, different result"])
+lesson.intro(
     "Every CNN input pipeline shrinks its images, and most call whatever resize their library "
     "offers. Shrinking throws detail away; **how** it is thrown away decides whether fine texture "
     "turns into smooth grey or into false patterns (aliasing). Here the libraries' methods run "
@@ -80,8 +82,6 @@ st.markdown(
     "ideal result.")
 
 picked = current_image()
-lesson = Lesson(["The results, pixel for pixel", "Quality, aliasing and speed", "A against B",
-                 "Spectra: aliasing is folded energy", "Same name, different result"])
 view = "lab"
 if not lesson.present:   # the engineers' tools stay out of the lesson
     view = st.radio("Tool", list(VIEWS), format_func=VIEWS.get, horizontal=True, key="view",

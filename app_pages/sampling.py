@@ -80,14 +80,14 @@ image = current_image()
 height, width = image.pixels.shape[:2]
 
 st.title("🔁 Down- and upsampling in CNNs")
-st.markdown(
+lesson = Lesson(["How big is the output?", "Downsampling your image", "Does a one-pixel shift change the result?",
+                 "Upsampling back", "Checkerboard artifacts", "A 6×6 grid, number by number"])
+lesson.intro(
     "A CNN shrinks its feature maps to see more of the image per unit and to save computation "
     "(strided convolution, pooling), and a segmentation network grows them back to label every "
     "pixel (interpolation, unpooling, transposed convolution). Each choice decides what is kept, "
     "what is invented and which artifacts appear.")
 
-lesson = Lesson(["How big is the output?", "Downsampling your image", "Does a one-pixel shift change the result?",
-                 "Upsampling back", "Checkerboard artifacts", "A 6×6 grid, number by number"])
 
 
 def show_size(check, formula: str, substituted: str, label: str, layer: str) -> None:

@@ -55,14 +55,14 @@ def cat_pixels():
 image = current_image()
 
 st.title("🐈 Scale invariance")
-st.markdown(
+lesson = Lesson(["The squares experiment", "What the squares need: a tuned bias and a lucky offset",
+                 "Near and far", "Learned scale invariance", "The cat, near and far, through each network",
+                 "Shift, the sibling of scale"])
+lesson.intro(
     "*How does a CNN deal with a cat close to the camera and one far away?* A convolution filter "
     "has one size, so it does not see the two alike. What helps is **pooling** (a little, if the "
     "alignment is lucky), **training on many sizes**, and **looking at several scales of the "
     "input**. This page measures each.")
-lesson = Lesson(["The squares experiment", "What the squares need: a tuned bias and a lucky offset",
-                 "Near and far", "Learned scale invariance", "The cat, near and far, through each network",
-                 "Shift, the sibling of scale"])
 
 # ------------------------------------------------------------------------------------------
 if lesson.section(0, ask=ASK[0]):

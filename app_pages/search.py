@@ -39,7 +39,9 @@ def default_patch() -> tuple[int, int, int]:
 
 
 st.title("🔎 Coarse-to-fine search")
-st.markdown(
+lesson = Lesson(["Every position, or a pyramid's few", "Octave by octave: where the search looks",
+                 "What more levels buy"])
+lesson.intro(
     "To find the cat's eye by sliding a patch over the photo, an exhaustive search scores **every** "
     "position. A coarse-to-fine search scores every position only in the smallest octave, where "
     "there are 4× fewer per level, then looks again one octave finer in a small window around the "
@@ -49,8 +51,6 @@ if min(height, width) < 8:
     st.warning("This image is too small to search in: pick one at least 8 pixels on each side.")
     st.stop()
 
-lesson = Lesson(["Every position, or a pyramid's few", "Octave by octave: where the search looks",
-                 "What more levels buy"])
 
 # Keep the patch inside this image even after another image is picked.
 if st.session_state.get("patch_for") != image.digest:

@@ -3,6 +3,7 @@
 A page declares its sections once and opens each with :meth:`Lesson.section`::
 
     lesson = Lesson(["The Gaussian pyramid", "The Laplacian pyramid"])
+    lesson.intro("An image pyramid is …")   # the opening paragraph, and the "Present" button
     if lesson.section(0, ask="How much more memory do all the octaves take?"):
         with lesson.more():       # controls a projector does not need
             ...
@@ -77,8 +78,6 @@ class Lesson:
         if self.present:
             st.markdown(_CLASSROOM_CSS, unsafe_allow_html=True)   # a constant: no user text
             st.query_params[STEP] = str(self.step)
-        else:
-            self._offer_classroom_mode()
 
     def _offer_classroom_mode(self) -> None:
         if st.button("🎓 Present this lesson", key="present-on",
@@ -122,8 +121,14 @@ class Lesson:
         return True
 
     def intro(self, text: str) -> None:
-        """The page's opening paragraph (Markdown, no user text): on the first slide only when presenting."""
-        if not self.present or self.step == 1:
+        """The page's opening paragraph (Markdown, no user text), then the way into classroom mode.
+
+        When presenting it shows on the first slide only: later slides need the room.
+        """
+        if not self.present:
+            st.markdown(text)
+            self._offer_classroom_mode()
+        elif self.step == 1:
             st.markdown(text)
 
     def notice(self, text: str) -> None:
