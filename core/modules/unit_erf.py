@@ -14,6 +14,9 @@ Finding (``tests/core/test_modules_trained.py``): in the trained ``segmenter-asp
 the field (RMS distance of the gradient from its centroid) grows with the rate — on the cat
 sample about 15, 30, 54 and 80 px for the 1×1, rate-3, -6 and -9 branches, and 140 px for image
 pooling; in ``segmenter-psp`` it shrinks as the bins get finer (bin 1 about 155 px, bin 6 58 px).
+On a 96-px scene (a 12×12 map) the rate-9 taps land in the zero padding and that branch's field
+shrinks back to about the 1×1 branch's (16 px against 14): the degeneration of a large rate on a
+small map that DeepLabv3 reports.
 """
 
 from __future__ import annotations

@@ -123,6 +123,18 @@ def test_output_is_logits_at_the_input_size_even_off_multiples_of_8(name):
     assert all(f.shape[0] == 2 and f.shape[-2:] == (32, 24) for f in features.values())
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_logits_are_the_trunk_grid_output_that_forward_upsamples(name):
+    model = load_model(name)
+    x = torch.rand(1, 3, 100, 84, generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        coarse = model.logits(x, drop=(BRANCHES[name][0],))
+        full = model(x, drop=(BRANCHES[name][0],))
+    assert coarse.shape == (1, 5, 13, 11)
+    expected = torch.nn.functional.interpolate(coarse, size=(100, 84), mode="bilinear", align_corners=False)
+    assert torch.allclose(full, expected)
+
+
 @pytest.mark.parametrize(("name", "branch", "start", "width", "total"), [
     ("segmenter-aspp", "rate6", 64, 32, 160), ("segmenter-aspp", "image-pool", 128, 32, 160),
     ("segmenter-psp", "bin2", 64 + 16, 16, 128), ("segmenter-psp", "bin6", 64 + 48, 16, 128)])

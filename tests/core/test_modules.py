@@ -120,3 +120,33 @@ def test_the_branch_erf_stays_inside_the_branch_field_and_clamps_the_unit():
     centre = geometry.start + 15 * geometry.jump
     ys, xs = (erf > 0).nonzero()
     assert ys.min() >= centre - field.size / 2 - 0.5 and xs.max() <= centre + field.size / 2 + 0.5
+
+
+# ---- which channel a branch is shown through -----------------------------------------------------
+import numpy as np  # noqa: E402
+
+from core.modules.maps import most_responsive, pyramid_pooling_views  # noqa: E402
+
+
+def test_most_responsive_picks_the_channel_of_largest_spread_and_scales_it():
+    rng = np.random.default_rng(1)
+    maps = rng.random((6, 5, 7)) * np.arange(1, 7)[:, None, None]
+    maps[2] = 0.0                                                    # a channel switched off
+    picked = most_responsive(maps)
+    brute = max(range(6), key=lambda c: maps[c].max() - maps[c].min())
+    assert picked.channel == brute and np.isclose(picked.spread, maps[brute].max() - maps[brute].min())
+    assert np.isclose(picked.scaled.min(), 0) and np.isclose(picked.scaled.max(), 1)
+    flat = most_responsive(np.stack([np.zeros((3, 3)), np.full((3, 3), 2.0)]))
+    assert flat.constant and flat.channel == 1 and np.all(flat.scaled == 0.5)
+    assert "constant" in flat.title("bin1") and "spread" in picked.title("rate6")
+
+
+def test_pyramid_pooling_views_take_the_picked_channel_from_the_stacked_output():
+    module = PyramidPooling(8, (1, 2)).eval()
+    x = torch.rand(1, 8, 9, 11)
+    output, branches = capture_branches(module, x)
+    views = pyramid_pooling_views(output[0].numpy(), {k: v[0].numpy() for k, v in branches.items()}, 8)
+    for name, pooled, upsampled in views:
+        expected = F.interpolate(module.branches[name](x), size=(9, 11), mode="bilinear", align_corners=False)
+        assert np.allclose(upsampled.values, expected[0, pooled.channel].detach().numpy(), atol=1e-6)
+    assert views[0][2].constant                                      # one bin: one value everywhere
