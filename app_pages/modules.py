@@ -39,18 +39,17 @@ image = current_image()
 height, width = image.pixels.shape[:2]
 
 st.title("🧩 SPP · pyramid pooling · ASPP")
-st.markdown(
-    "CNNs borrowed the image pyramid: pool one feature map at several scales and keep them all. "
-    "**SPP** max-pools into 4×4, 2×2 and 1×1 bins and concatenates them into a vector whose length "
-    "does not depend on the image size. **PSPNet** pools the same way, upsamples each result "
-    "bilinearly and stacks it with the map. **ASPP** uses no pooling at all: parallel 3×3 "
-    "convolutions with holes (atrous, dilated) look at several distances at once.")
-
 lesson = Lesson(["A trained segmenter: what each branch does", "Which branch matters for which size",
                  "Where a trained unit looks: effective receptive fields", "SPP: a fixed-length vector from any size",
                  "Pyramid pooling: pool, upsample, stack", "ASPP: parallel atrous convolutions",
                  "Where each atrous branch looks: taps in the padding", "When the rate approaches the map size",
                  "Gridding: stacking dilated convolutions"])
+lesson.intro(
+    "CNNs borrowed the image pyramid: pool one feature map at several scales and keep them all. "
+    "**SPP** max-pools into 4×4, 2×2 and 1×1 bins and concatenates them into a vector whose length "
+    "does not depend on the image size. **PSPNet** pools the same way, upsamples each result "
+    "bilinearly and stacks it with the map. **ASPP** uses no pooling at all: parallel 3×3 "
+    "convolutions with holes (atrous, dilated) look at several distances at once.")
 
 
 def shows(*sections: int) -> bool:
