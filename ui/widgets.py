@@ -83,10 +83,14 @@ def _sample(name: str) -> PickedImage:
     return PickedImage(name, sample.title, pixels, image_digest(pixels), (), sample.credit)
 
 
-# The uploader's list of accepted formats wraps instead of ending in "…" in the narrow sidebar.
-_SIDEBAR_CSS = """<style>
+# Text the browser would otherwise cut with "…" wraps instead: the uploader's list of formats in
+# the narrow sidebar, and a metric's value in a narrow column (its type also shrinks with the window).
+_APP_CSS = """<style>
 [data-testid="stFileUploaderDropzoneInstructions"] * { white-space: normal !important;
   overflow: visible !important; text-overflow: clip !important; }
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] * { white-space: normal !important;
+  overflow-wrap: anywhere; text-overflow: clip !important; }
+[data-testid="stMetricValue"] { font-size: clamp(1.25rem, 2.4vw, 2.25rem); }
 </style>"""
 
 
@@ -158,7 +162,7 @@ def image_picker() -> PickedImage:
         if notice:
             st.warning(notice, icon="🔗")
         picked = st.session_state[_UPLOADED] if choice == UPLOAD else _sample(choice)
-        st.html(_SIDEBAR_CSS)
+        st.html(_APP_CSS)
         st.image(picked.preview, width="stretch")
         size = f"{picked.pixels.shape[1]}×{picked.pixels.shape[0]} px"
         st.caption(size if choice == UPLOAD else f"{picked.label} · {size}")   # a sample's title: our text
