@@ -137,3 +137,21 @@ def test_every_control_changes_the_figures_it_feeds():
         stale = sorted(n for n in names if json.dumps(after[n], sort_keys=True) == json.dumps(before[n],
                                                                                             sort_keys=True))
         assert not stale, f"{key} = {value!r} left {stale} unchanged"
+
+
+def test_a_link_to_uploaded_features_opens_the_uploader_and_keeps_every_section():
+    at = _modules({"features": "uploaded"})
+    no_exception(at)
+    assert at.selectbox(key="extractor").value == "uploaded"
+    headers = [h.value for h in at.header if " · " in h.value]
+    assert [h.split(" · ")[0] for h in headers] == [str(n) for n in range(1, 10)]
+    assert any("need features" in i.value for i in at.info)
+    assert "gridding" in figures(at) and "spp-vector" not in figures(at)
+
+
+def test_a_slide_on_valid_taps_uses_the_output_stride_in_the_link():
+    at = _modules({"present": "1", "step": "8", "aspp_os": "8", "stride": "8"})
+    no_exception(at)
+    notice = next(i.value for i in at.info if i.value.startswith("**What to notice.**"))
+    assert "at rate 12" in notice and "at rate 36" in notice and "rate 6," not in notice
+    assert "segmentation" not in figures(at) and "aspp-valid-taps" in figures(at)
