@@ -25,10 +25,11 @@ from core.models.registry import (
 )
 from core.models.scenes import CLASSES, make_scenes
 from core.models.segmenters import ASPPSegmenter, PSPSegmenter, Segmenter
+from core.models.training import train_segmenter
 from core.models.weights import read_metadata, validate_state_dict
 
 __all__ = ["ASPPSegmenter", "CLASSES", "ModelSpec", "PSPSegmenter", "REGISTRY", "SIZE_BINS", "Segmenter",
            "TEST_COUNT", "TEST_SEED", "ablation", "ablation_results", "build_untrained", "evaluate",
            "load_model", "load_model_or_untrained", "load_weights", "make_scenes", "model_card", "predict",
            "read_metadata",
-           "register", "save_model", "validate_state_dict"]
+           "register", "save_model", "train_segmenter", "validate_state_dict"]

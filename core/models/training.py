@@ -61,10 +61,13 @@ def learning_rate(step: int, steps: int, peak: float = LEARNING_RATE) -> float:
 
 def train_segmenter(name: str, steps: int, seed: int = 0, batch: int = 8, size: int = 256,
                     lr: float = LEARNING_RATE,
-                    on_step: Callable[[int, float], None] | None = None) -> TrainResult:
+                    on_step: Callable[[int, float], None] | None = None,
+                    observe: Callable[[int, nn.Module], None] | None = None) -> TrainResult:
     """Train the registered network ``name`` for ``steps`` steps of ``batch`` scenes of ``size`` px.
 
-    ``on_step(step, loss)`` is called after every step. Returns the network in eval mode.
+    ``on_step(step, loss)`` is called after every step. ``observe(steps_done, model)`` is called
+    before the first step (0) and after every step with the network in training mode; it must
+    not change the network (measure a ``copy.deepcopy``). Returns the network in eval mode.
     """
     if not (isinstance(steps, int) and steps >= 1):
         raise InvalidParameterError(f"Training needs at least one step, got {steps!r}.")
@@ -75,6 +78,8 @@ def train_segmenter(name: str, steps: int, seed: int = 0, batch: int = 8, size: 
     result = TrainResult(model)
     start = time.perf_counter()
     model.train()
+    if observe is not None:
+        observe(0, model)
     for step in range(steps):
         images, labels, _ = make_scenes(batch, size, step_seed(seed, step))
         x = torch.from_numpy(images)
@@ -87,6 +92,8 @@ def train_segmenter(name: str, steps: int, seed: int = 0, batch: int = 8, size: 
         result.losses.append(float(loss.detach()))
         if on_step is not None:
             on_step(step, result.losses[-1])
+        if observe is not None:
+            observe(step + 1, model)
     result.seconds = time.perf_counter() - start
     model.eval()
     return result
