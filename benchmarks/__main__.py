@@ -68,6 +68,17 @@ def section(name: str, seconds: float, when: str, output: str) -> str:
     return f"## {name}\n\n_`python -m benchmarks.{name}`, {seconds:.0f} s, {when}_\n\n{output.strip()}\n"
 
 
+def _shown(entry: dict, machine_text: str) -> str:
+    """A section's Markdown, saying which machine measured it when that is not the latest run's."""
+    text = entry.get("markdown", "")
+    other = entry.get("machine")
+    if not other or other == machine_text or "_Measured on:" in text:
+        return text
+    heading, _, rest = text.partition("\n\n")
+    command, _, rest = rest.partition("\n\n")
+    return f"{heading}\n\n{command}\n\n_Measured on: {other}_\n\n{rest}"
+
+
 def merge(directory: Path, runs: dict[str, dict], machine_text: str) -> dict:
     """Write ``directory``'s RESULTS.md and results.json with ``runs`` replacing those benchmarks.
 
@@ -89,7 +100,7 @@ def merge(directory: Path, runs: dict[str, dict], machine_text: str) -> dict:
     entries.update(runs)
     order = [n for n in DEFAULT if n in entries] + [n for n in entries if n not in DEFAULT]
     results = {"machine": machine_text, "benchmarks": {name: entries[name] for name in order}}
-    body = "\n".join(entries[name].get("markdown", "") for name in order)
+    body = "\n".join(_shown(entries[name], machine_text) for name in order)
     md_path.write_text(HEADER.format(machine=machine_text) + "\n" + body, encoding="utf-8")
     json_path.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return results

@@ -59,7 +59,10 @@ def test_running_one_benchmark_replaces_its_section_and_keeps_the_others(tmp_pat
 
     markdown = (tmp_path / "RESULTS.md").read_text(encoding="utf-8")
     assert "Machine (latest run): new box" in markdown
-    assert PYRAMIDS in markdown and MEMORY in markdown
+    assert split_sections(markdown)["pyramids"] == PYRAMIDS.replace(
+        "33 s_\n\n", "33 s_\n\n_Measured on: old box_\n\n")     # an older machine is named
+    assert "Measured on" not in split_sections(markdown)["browser"]
+    assert MEMORY.split("\n\n", 2)[2] in markdown
     assert "4.85" not in markdown and "| home | 1.20 |" in markdown
     assert "_`python -m benchmarks.browser`, 412 s, 2026-12-02 02:30 UTC_" in markdown
     # the order is the runner's: pyramids before browser before memory
@@ -78,7 +81,7 @@ def test_running_one_benchmark_replaces_its_section_and_keeps_the_others(tmp_pat
     merge(tmp_path, {"memory": {"seconds": 30, "returncode": 0, "tables": [], "markdown": memory_text}}, "new box")
     again = (tmp_path / "RESULTS.md").read_text(encoding="utf-8")
     assert "| home | 1.20 |" in again and "| two sessions |" in again and "622 MB" not in again
-    assert PYRAMIDS in again
+    assert PYRAMIDS.split("\n\n", 2)[2] in again and again.count("_Measured on: old box_") == 1
 
 
 def test_first_run_into_an_empty_folder(tmp_path):
