@@ -22,8 +22,10 @@ from core.receptive_field import (
     unit_centres,
     unit_field,
 )
+from core.receptive_field.during_training import load as erf_during_training
 from core.receptive_field.luo import fit_exponent, stack_erfs
 from core.receptive_field.trained import SEGMENTERS, trunk_comparison
+from ui import figures
 from ui import receptive_field_snippets as snippets
 from ui.cache import cached
 from ui.present import Lesson
@@ -334,9 +336,25 @@ if lesson.section(4, ask=ASK[4]):
     verdict = ("grew, as Luo et al. report" if change > 0.02 else
                "shrank: the opposite of what Luo et al. report for their classifiers" if change < -0.02 else
                "barely changed")
+    history = erf_during_training()
+    if history and history["name"] == network:
+        rows = history["checkpoints"]
+        show_figure(lambda: figures.lines_figure(
+            [r["step"] for r in rows], {"ERF std (px)": [r["std"] for r in rows]},
+            title=f"During training: the ERF std of the {history['name']} trunk",
+            x_title="training steps done", y_title="input pixels"), "rf-during-training")
+        low = min(rows, key=lambda r: r["std"])
+        st.markdown(f"Measured while the shipped recipe retrains ({history['steps']} steps, seed {history['seed']}; "
+                    f"`{history['command']}`, {history['seconds'] / 60:.0f} min): the std goes from "
+                    f"{rows[0]['std']:.1f} px to {rows[-1]['std']:.1f} px, lowest {low['std']:.1f} px after "
+                    f"{low['step']} steps.")
     lesson.notice(f"Training moved the ERF's std from {trunks.untrained.std:.1f} to {trunks.trained.std:.1f} px "
                   f"({change:+.0%}, {trunks.untrained.share:.0%} → {trunks.trained.share:.0%} of the {field.size}-px "
                   f"field), so the effective field {verdict}. "
-                  f"{min(trunks.trained.inside, trunks.untrained.inside):.1%} of both maps lies inside the square.")
+                  f"{min(trunks.trained.inside, trunks.untrained.inside):.1%} of both maps lies inside the square."
+                  + (f" During training it first shrank to {low['std']:.1f} px (step {low['step']}), then grew "
+                     f"back to {rows[-1]['std']:.1f} px." if history and history["name"] == network
+                     and low["step"] not in (0, history["steps"]) else ""))
     lesson.reproduce(snippets.trunk_stds(network, TRUNK_SIDE, TRUNK_INPUTS),
                      result=(trunks.trained.std, trunks.untrained.std), tolerance=1e-4)
+

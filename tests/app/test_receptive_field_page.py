@@ -231,3 +231,20 @@ def test_classroom_slides_take_the_layer_from_the_link_and_leave_the_stack_off_t
     luo = _page({"present": "1", "step": "4"})
     no_exception(luo)
     assert "rf_preset" not in [s.key for s in luo.selectbox] and not luo.get("select_slider")   # no stack here
+
+
+def test_the_trained_networks_section_plots_the_erf_during_training():
+    from core.receptive_field.during_training import load
+    from tests.app.helpers import figures, open_page
+
+    history = load()
+    at = open_page("app_pages/receptive_field.py", {"present": "1", "step": "5"})
+    shown = figures(at)
+    if history is None:
+        assert "rf-during-training" not in shown
+        return
+    trace = shown["rf-during-training"]["data"][0]
+    assert trace["x"] == [row["step"] for row in history["checkpoints"]]
+    notice = [i.value for i in at.info if i.value.startswith("**What to notice.**")][0]
+    low = min(history["checkpoints"], key=lambda r: r["std"])
+    assert f"first shrank to {low['std']:.1f} px (step {low['step']})" in notice
