@@ -54,15 +54,17 @@ def run(name: str = "segmenter-aspp", checkpoints: tuple[int, ...] = CHECKPOINTS
     seed, batch = int(card["seed"]), int(card["batch_size"])
     steps = int(card["steps"]) if steps is None else steps
     wanted = sorted({c for c in checkpoints if c <= steps} | {steps})
-    rows: list[dict[str, float]] = []
+    rows: list[dict[str, float | None]] = []
     losses: list[float] = []
+    previous = [0]   # the steps done at the last checkpoint
 
     def observe(done: int, model: nn.Module) -> None:
         if done in wanted:
             std, share = measure(model, side, inputs)
-            recent = losses[-(done - (int(rows[-1]["step"]) if rows else 0)):] if done else []
+            recent = losses[previous[0]:done]
+            previous[0] = done
             rows.append({"step": done, "std": std, "share": share,
-                         "loss": float(np.mean(recent)) if recent else float("nan")})
+                         "loss": float(np.mean(recent)) if recent else None})
             say(f"step {done}: ERF std {std:.2f} px ({share:.1%} of the field)")
 
     start = time.perf_counter()
