@@ -72,20 +72,24 @@ if shows(0, 1, 2):
     model, is_trained, load_message = load_model_or_untrained(segmenter)   # loaded once per process
     if not is_trained:
         st.warning(f"**Untrained.** {load_message}")
+    seen = cached(trained.segmenter_input)(image.pixels)   # at most SEGMENTER_SIDE px: what it learned on
+    shrunk = None if seen.shape == image.pixels.shape else (seen.shape[1], seen.shape[0])
     st.caption(("Trained" if is_trained else "UNTRAINED (initial weights)") + f" {segmenter}: a five-layer trunk at "
-               "output stride 8 with batch norm after every convolution, then the head.")
+               "output stride 8 with batch norm after every convolution, then the head."
+               + (f" It sees this image shrunk to {shrunk[0]}×{shrunk[1]} px, near the 256-px scenes it learned on."
+                  if shrunk else ""))
 
 # ------------------------------------------------------------------------------------------
 if lesson.section(0, ask=ASK[0]):
     dropped = tuple(st.multiselect("Drop branches (live ablation)", list(model.branches), default=[], key="drop",
                                    help="The dropped branches' outputs are replaced by zeros before the projection."))
-    full_pred, ablated_pred, changed = cached(trained.ablate_by_name)(segmenter, image.pixels, dropped)
+    full_pred, ablated_pred, changed = cached(trained.ablate_by_name)(segmenter, seen, dropped)
     panels = [("prediction, every branch", full_pred)]
     if dropped:
         panels.append((f"without {', '.join(dropped)}", ablated_pred))
-    show_figure(lambda: cached(modules_figures.segmentation_figure)(image.pixels, panels, list(CLASSES)),
+    show_figure(lambda: cached(modules_figures.segmentation_figure)(seen, panels, list(CLASSES)),
                 "segmentation")
-    branch_maps = cached(trained.branch_maps_by_name)(segmenter, image.pixels)
+    branch_maps = cached(trained.branch_maps_by_name)(segmenter, seen)
     show_figure(lambda: cached(figures.heatmap_grid_figure)(
         [m.scaled for m in branch_maps.values()], [m.title(n) for n, m in branch_maps.items()], cols=4,
         colorbar_title="activation (own range)", max_side=300), "trained-branches")
@@ -98,7 +102,7 @@ if lesson.section(0, ask=ASK[0]):
     if dropped:
         text += f" Dropping {', '.join(dropped)} changes the class of **{changed:.1%}** of the pixels."
     lesson.notice(text)
-    lesson.reproduce(snippet(image, snippets.segmentation(segmenter, is_trained, dropped)),
+    lesson.reproduce(snippet(image, snippets.segmentation(segmenter, is_trained, dropped, shrunk)),
                      result=changed if dropped else shares, tolerance=1e-3)
 
 # ------------------------------------------------------------------------------------------
@@ -132,7 +136,7 @@ if lesson.section(2, ask=ASK[2]):
         at_row = a.slider("Unit height (share of the map)", 0.0, 1.0, 0.5, 0.05, key="erf_unit_row")
         at_col = b.slider("Unit width (share of the map)", 0.0, 1.0, 0.5, 0.05, key="erf_unit_col")
     with st.spinner("Back-propagating from each branch's unit…"):
-        fields = cached(trained_unit_fields_by_name)(segmenter, image.pixels, (at_row, at_col))
+        fields = cached(trained_unit_fields_by_name)(segmenter, seen, (at_row, at_col))
     unit = next(iter(fields.values())).unit
     show_figure(lambda: cached(figures.heatmap_grid_figure)(
         [f.values for f in fields.values()],
@@ -146,7 +150,7 @@ if lesson.section(2, ask=ASK[2]):
                   f"and {wide} {branches[wide].spread:.0f} px; the classifier, which mixes them all, "
                   f"{fields[CLASSIFIER].spread:.0f} px (spreads in px: {every}).")
     lesson.reproduce(snippet(image, snippets.unit_fields(
-        segmenter, is_trained, unit, tuple(n for n, f in branches.items() if f.before_relu))),
+        segmenter, is_trained, unit, tuple(n for n, f in branches.items() if f.before_relu), shrunk)),
         result=[f.spread for f in branches.values()], tolerance=1e-2)
 
 # ------------------------------------------------------------------------------------------

@@ -19,7 +19,8 @@ MAX_DISPLAY_SIDE = 1024
 MARGIN = dict(l=10, r=10, t=40, b=10)
 
 
-def _image_trace(image: np.ndarray, max_side: int, name: str = "") -> go.Image:
+def image_trace(image: np.ndarray, max_side: int = MAX_DISPLAY_SIDE, name: str = "") -> go.Image:
+    """A ``(H, W, 3) uint8`` image as a PNG-sourced trace in pixel coordinates (shrunk past ``max_side``)."""
     shown = fit_for_display(image, max_side)
     scale_y = image.shape[0] / shown.shape[0]
     scale_x = image.shape[1] / shown.shape[1]
@@ -36,7 +37,7 @@ def hide_axes(fig: go.Figure) -> None:
 def image_figure(image: np.ndarray, *, title: str = "", max_side: int = MAX_DISPLAY_SIDE,
                  height: int | None = None) -> go.Figure:
     """One image, pixel-exact axes (x to the right, y down)."""
-    fig = go.Figure(_image_trace(image, max_side, title))
+    fig = go.Figure(image_trace(image, max_side, title))
     fig.update_layout(title=title, margin=MARGIN, height=height)
     fig.update_yaxes(autorange="reversed", scaleanchor="x")
     return fig
@@ -58,7 +59,7 @@ def image_grid_figure(images: list[np.ndarray], titles: list[str], *, cols: int 
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles,
                         horizontal_spacing=0.02, vertical_spacing=0.08 / rows)
     for i, (image, title) in enumerate(zip(images, titles)):
-        fig.add_trace(_image_trace(image, max_side, title), row=i // cols + 1, col=i % cols + 1)
+        fig.add_trace(image_trace(image, max_side, title), row=i // cols + 1, col=i % cols + 1)
     fig.update_yaxes(autorange="reversed")
     for i in range(len(images)):
         suffix = "" if i == 0 else str(i + 1)

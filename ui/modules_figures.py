@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ui.figures import _PALETTE, _image_trace, image_figure
+from ui.figures import _PALETTE, image_figure, image_trace
 
 MARGIN = dict(l=10, r=10, t=50, b=10)
 
@@ -25,7 +25,7 @@ def spp_bins_figure(image: np.ndarray, levels: Levels,
                         horizontal_spacing=0.02)
     height, width = image.shape[:2]
     for i, (_, row_lines, col_lines, bands) in enumerate(levels):
-        fig.add_trace(_image_trace(image, max_side), row=1, col=i + 1)
+        fig.add_trace(image_trace(image, max_side), row=1, col=i + 1)
         axis = "" if i == 0 else str(i + 1)
         for y in row_lines:
             fig.add_shape(type="line", x0=-0.5, x1=width - 0.5, y0=y, y1=y, xref=f"x{axis}", yref=f"y{axis}",
@@ -86,6 +86,7 @@ def taps_figure(image: np.ndarray, taps: dict[str, list[tuple[float, float, bool
     return fig
 
 
+SEGMENTATION_SIDE = 640   # the segmenters see at most 512 px, so their labels are sent unshrunk
 CLASS_COLOURS = ("#303030", "#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#46f0f0", "#f032e6")
 
 
@@ -93,10 +94,11 @@ def segmentation_figure(image: np.ndarray, panels: list[tuple[str, np.ndarray]],
     """The image, then each ``(title, labels)`` panel in class colours, with a legend of the classes."""
     fig = make_subplots(rows=1, cols=1 + len(panels), subplot_titles=["image", *[t for t, _ in panels]],
                         horizontal_spacing=0.02)
-    fig.add_trace(go.Image(z=image), row=1, col=1)
+    fig.add_trace(image_trace(image, SEGMENTATION_SIDE, "image"), row=1, col=1)   # PNGs, not arrays
     palette = np.array([[int(c[i:i + 2], 16) for i in (1, 3, 5)] for c in CLASS_COLOURS], np.uint8)
-    for index, (_, labels) in enumerate(panels, start=2):
-        fig.add_trace(go.Image(z=palette[np.asarray(labels) % len(palette)]), row=1, col=index)
+    for index, (title, labels) in enumerate(panels, start=2):
+        fig.add_trace(image_trace(palette[np.asarray(labels) % len(palette)], SEGMENTATION_SIDE, title),
+                      row=1, col=index)
     for k, name in enumerate(classes):
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=name,
                                  marker=dict(size=12, symbol="square", color=CLASS_COLOURS[k % len(CLASS_COLOURS)])))

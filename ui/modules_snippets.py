@@ -24,9 +24,17 @@ def _model(name: str, trained: bool) -> str:
             f"model = build_untrained({name!r}).eval()   # the labelled untrained fallback\n")
 
 
-def segmentation(name: str, trained: bool, dropped: tuple[str, ...]) -> str:
+def _shrink(size: tuple[int, int] | None) -> str:
+    """The line that shrinks a large image to what the segmenter sees (``size = (width, height)``)."""
+    if size is None:
+        return ""
+    return ("import cv2\n\nimage = cv2.resize(image, " + repr(size)
+            + ", interpolation=cv2.INTER_AREA)   # the segmenter sees at most 512 px\n")
+
+
+def segmentation(name: str, trained: bool, dropped: tuple[str, ...], size: tuple[int, int] | None = None) -> str:
     """The class of every pixel; the share per class, or the share an ablation changes."""
-    body = ("import numpy as np\nimport torch\n" + _model(name, trained)
+    body = (_shrink(size) + "import numpy as np\nimport torch\n" + _model(name, trained)
             + "x = torch.from_numpy(image).permute(2, 0, 1)[None].float() / 255\n"
             "with torch.no_grad():\n    full = model(x).argmax(dim=1)[0].numpy()\n")
     if dropped:
@@ -43,10 +51,12 @@ def largest_loss(name: str) -> str:
             "             for size in full if values.get(size) is not None and full[size] is not None)\n")
 
 
-def unit_fields(name: str, trained: bool, unit: tuple[int, int], before_relu: tuple[str, ...]) -> str:
+def unit_fields(name: str, trained: bool, unit: tuple[int, int], before_relu: tuple[str, ...],
+                size: tuple[int, int] | None = None) -> str:
     """Each branch's effective receptive field at one unit, by autograd: its spread in pixels."""
     body = "branch[:-1] if name in " + repr(set(before_relu)) + " else branch" if before_relu else "branch"
-    return ("import numpy as np\nimport torch\nimport torch.nn.functional as F\n" + _model(name, trained)
+    return (_shrink(size) + "import numpy as np\nimport torch\nimport torch.nn.functional as F\n"
+            + _model(name, trained)
             + "x = torch.from_numpy(image).permute(2, 0, 1)[None].float().div(255).requires_grad_(True)\n"
             "rows, cols = np.mgrid[0:image.shape[0], 0:image.shape[1]]\nresult = []\n"
             f"for name, branch in model.branches.items():   # unit {unit} of each branch, summed over channels\n"
