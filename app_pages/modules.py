@@ -8,7 +8,7 @@ from core.modules import ASPP_RATES, trained
 from core.modules import lesson as built
 from core.modules.features import EXTRACTORS, STRIDES, small_cnn
 from core.modules.maps import branch_views, most_responsive, pyramid_pooling_views
-from core.modules.unit_erf import CLASSIFIER, trained_unit_fields_by_name
+from core.modules.unit_erf import CLASSIFIER, trained_unit_fields_by_name, untrained_unit_fields_by_name
 from ui import figures, modules_figures
 from ui import modules_snippets as snippets
 from ui.cache import cached
@@ -129,26 +129,24 @@ if lesson.section(1, ask=ASK[1]):
 # ------------------------------------------------------------------------------------------
 if lesson.section(2, ask=ASK[2]):
     st.markdown("The gradient of one unit with respect to the input image (Luo et al. 2016): how strongly each "
-                "pixel moves it, for the trained weights on this image. The spread is the RMS distance of that "
-                "gradient from its centre, in pixels.")
+                "pixel moves it, trained (top row) and at the initial weights (bottom), on this image. The spread "
+                "is the RMS distance of that gradient from its centre, in pixels.")
     with lesson.more():
         a, b = st.columns(2)
         at_row = a.slider("Unit height (share of the map)", 0.0, 1.0, 0.5, 0.05, key="erf_unit_row")
         at_col = b.slider("Unit width (share of the map)", 0.0, 1.0, 0.5, 0.05, key="erf_unit_col")
     with st.spinner("Back-propagating from each branch's unit…"):
         fields = cached(trained_unit_fields_by_name)(segmenter, seen, (at_row, at_col))
+        initial = cached(untrained_unit_fields_by_name)(segmenter, seen, (at_row, at_col))
     unit = next(iter(fields.values())).unit
-    show_figure(lambda: cached(figures.heatmap_grid_figure)(
-        [f.values for f in fields.values()],
-        [f"{name}: spread {f.spread:.0f} px" + (" (before its ReLU)" if f.before_relu else "")
-         for name, f in fields.items()], cols=3, colorbar_title="|∂unit/∂pixel| (max 1)", max_side=300),
-        "trained-erf")
+    show_figure(lambda: cached(modules_figures.unit_fields_figure)(fields, initial), "trained-erf")
     branches = {name: f for name, f in fields.items() if name != CLASSIFIER}
     narrow, wide = min(branches, key=lambda n: branches[n].spread), max(branches, key=lambda n: branches[n].spread)
     every = ", ".join(f"{n} {f.spread:.0f}" for n, f in branches.items())
     lesson.notice(f"At unit {unit} the trained {narrow} branch looks {branches[narrow].spread:.0f} px around it "
                   f"and {wide} {branches[wide].spread:.0f} px; the classifier, which mixes them all, "
-                  f"{fields[CLASSIFIER].spread:.0f} px (spreads in px: {every}).")
+                  f"{fields[CLASSIFIER].spread:.0f} px, untrained {initial[CLASSIFIER].spread:.0f} px "
+                  f"(spreads: {every}).")
     lesson.reproduce(snippet(image, snippets.unit_fields(
         segmenter, is_trained, unit, tuple(n for n, f in branches.items() if f.before_relu), shrunk)),
         result=[f.spread for f in branches.values()], tolerance=1e-2)

@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from ui.figures import _PALETTE, image_figure, image_trace
+from ui.figures import _PALETTE, heatmap_grid_figure, image_figure, image_trace
 
 MARGIN = dict(l=10, r=10, t=50, b=10)
 
@@ -134,3 +134,13 @@ def taps_units_figure(image: np.ndarray, taps: dict, boxes: dict, feature_shape:
         marker=dict(size=max(4, jump * step), opacity=0),
         hovertemplate="unit (%{customdata[0]}, %{customdata[1]})<extra></extra>"))
     return fig
+
+
+def unit_fields_figure(trained: dict, untrained: dict) -> go.Figure:
+    """Each branch's unit field (``name → UnitERF``): the trained network above, its initial weights below."""
+    rows = [("trained", trained), ("untrained", untrained)]
+    return heatmap_grid_figure(
+        [f.values for _, fields in rows for f in fields.values()],
+        [f"{kind} {name}: {f.spread:.0f} px" + (" (pre-ReLU)" if f.before_relu else "")
+         for kind, fields in rows for name, f in fields.items()],
+        cols=len(trained), colorbar_title="|∂unit/∂pixel| (max 1)", max_side=300)

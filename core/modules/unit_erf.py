@@ -148,3 +148,11 @@ def trained_unit_fields_by_name(name: str, image: np.ndarray,
     from core.models import load_model_or_untrained
 
     return trained_unit_fields(load_model_or_untrained(name)[0], image, position)
+
+
+def untrained_unit_fields_by_name(name: str, image: np.ndarray,
+                                  position: tuple[float, float] = (0.5, 0.5)) -> dict[str, UnitERF]:
+    """:func:`trained_unit_fields` of segmenter ``name`` at the initial weights its training started from."""
+    from core.models import build_untrained
+
+    return trained_unit_fields(build_untrained(name).eval().requires_grad_(False), image, position)

@@ -88,13 +88,22 @@ def test_trained_segmenter_is_the_default_with_branch_maps_and_live_ablation():
 def test_trained_units_look_further_with_the_rate():
     at = _modules()
     no_exception(at)
-    titles = [a["text"] for a in figures(at)["trained-erf"]["layout"]["annotations"]]
-    spread = {t.split(":")[0]: float(t.split("spread ")[1].split(" px")[0]) for t in titles}
+    spread, initial = _unit_spreads(at)
     assert spread["1x1"] < spread["rate3"] < spread["rate6"] < spread["rate9"] < spread["image-pool"]
+    assert set(initial) == set(spread)          # the untrained network's row, branch for branch
     at.radio(key="segmenter").set_value("segmenter-psp").run()
-    titles = [a["text"] for a in figures(at)["trained-erf"]["layout"]["annotations"]]
-    spread = {t.split(":")[0]: float(t.split("spread ")[1].split(" px")[0]) for t in titles}
+    spread, _ = _unit_spreads(at)
     assert spread["bin1"] > spread["bin6"]
+
+
+def _unit_spreads(at) -> tuple[dict[str, float], dict[str, float]]:
+    """Spreads read from the unit-field panel titles: "trained rate3: 30 px", "untrained rate3: …"."""
+    rows: dict[str, dict[str, float]] = {"trained": {}, "untrained": {}}
+    for annotation in figures(at)["trained-erf"]["layout"]["annotations"]:
+        kind, rest = annotation["text"].split(" ", 1)
+        name, value = rest.split(": ")
+        rows[kind][name] = float(value.split(" px")[0])
+    return rows["trained"], rows["untrained"]
 
 
 def test_hand_built_maps_name_their_channel_and_say_when_they_are_constant():
