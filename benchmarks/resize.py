@@ -91,6 +91,19 @@ def direct(key: str, image: np.ndarray, size: tuple[int, int]):
             sync()
             return out
         return "DownsizeNet.as_bilinear()(x, size)", downsizenet
+    if key.startswith("downsizenet-"):   # a shipped, trained network
+        from core.models import load_model
+
+        trained = load_model(key).to(on)
+
+        def shipped():
+            x = torch.from_numpy(image).to(on).permute(2, 0, 1).unsqueeze(0).float().div(255.0)
+            with torch.no_grad():
+                y = trained(x, size)
+            out = (y * 255.0).round().clamp(0, 255).to(torch.uint8)[0].permute(1, 2, 0).cpu().numpy()
+            sync()
+            return out
+        return f"load_model({key!r})(x, size)", shipped
     raise ValueError(f"No direct call for {key!r}.")
 
 
