@@ -171,24 +171,23 @@ def _freeze(value: Any, _depth: int = 0) -> None:
             _freeze(getattr(value, f.name), _depth + 1)
 
 
+def _setting(variable: str, default: float, parse: Callable[[str], float], what: str) -> float:
+    wanted = os.environ.get(variable, "").strip()
+    try:
+        return parse(wanted) if wanted else default
+    except ValueError:
+        raise ValueError(f"{variable} must be {what}, got {wanted!r}.") from None
+
+
 def budget_bytes() -> int:
     """The cache's byte budget from ``SCALESCOPE_CACHE_MB`` (a whole number of megabytes)."""
-    wanted = os.environ.get(BUDGET_VARIABLE, "").strip()
-    try:
-        megabytes = int(wanted) if wanted else DEFAULT_BUDGET_MB
-    except ValueError:
-        raise ValueError(f"{BUDGET_VARIABLE} must be a whole number of megabytes, got {wanted!r}.") from None
-    return max(megabytes, 1) * 2**20
+    megabytes = _setting(BUDGET_VARIABLE, DEFAULT_BUDGET_MB, int, "a whole number of megabytes")
+    return int(max(megabytes, 1)) * 2**20
 
 
 def idle_seconds() -> float:
     """How long an unused entry is kept, from ``SCALESCOPE_CACHE_IDLE_S`` (seconds)."""
-    wanted = os.environ.get(IDLE_VARIABLE, "").strip()
-    try:
-        seconds = float(wanted) if wanted else DEFAULT_IDLE_S
-    except ValueError:
-        raise ValueError(f"{IDLE_VARIABLE} must be a number of seconds, got {wanted!r}.") from None
-    return max(seconds, 1.0)
+    return max(_setting(IDLE_VARIABLE, DEFAULT_IDLE_S, float, "a number of seconds"), 1.0)
 
 
 @dataclasses.dataclass

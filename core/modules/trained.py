@@ -12,12 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import cast
 
-import cv2
 import numpy as np
 import torch
 import torch.nn as nn
 
-from core.images import to_tensor
+from core.images import fit_working_size, to_tensor
 from core.modules.maps import BranchMap, branch_views
 
 SEGMENTERS = ("segmenter-aspp", "segmenter-psp")
@@ -35,12 +34,7 @@ def segmenter_input(image: np.ndarray, max_side: int = SEGMENTER_SIDE) -> np.nda
     Shape:
         Input: ``(H, W, 3) uint8``. Output: ``(h, w, 3) uint8``, ``max(h, w) <= max_side``.
     """
-    height, width = image.shape[:2]
-    if max(height, width) <= max_side:
-        return image
-    scale = max_side / max(height, width)
-    size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+    return fit_working_size(image, max_side)[0]
 
 
 def segment(model: nn.Module, image: np.ndarray, drop: tuple[str, ...] = ()) -> np.ndarray:

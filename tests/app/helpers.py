@@ -39,3 +39,22 @@ def open_page(script: str, query: dict[str, str] | None = None) -> AppTest:
     at = app(query).run()
     at.switch_page(script)
     return at.run()
+
+
+def titles_too_wide(spec: dict, width: int = 800) -> list[str]:
+    """Panel titles wider than their panel on a ``width``-pixel page (about 0.55 em a character;
+    a title's longest ``<br>``-separated line counts)."""
+    layout = spec["layout"]
+    margin = layout.get("margin", {})
+    plot = width - margin.get("l", 80) - margin.get("r", 80)
+    domains = [layout[k]["domain"] for k in layout if k.startswith("xaxis")]
+    too_wide = []
+    for note in layout.get("annotations", []):
+        if note.get("xref") != "paper" or note.get("yanchor") != "bottom":
+            continue
+        size = note.get("font", {}).get("size", 16)
+        panel = next(d for d in domains if d[0] - 1e-6 <= note["x"] <= d[1] + 1e-6)
+        longest = max(len(line) for line in note["text"].split("<br>"))
+        if longest * 0.55 * size > (panel[1] - panel[0]) * plot:
+            too_wide.append(note["text"])
+    return too_wide

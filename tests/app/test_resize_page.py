@@ -13,7 +13,7 @@ from PIL import Image
 from core.resize import ALL_METHODS, DEFAULT_METHODS, METHODS, resize
 from core.resize.lesson import psnr, reference_image
 from core.samples import SAMPLES
-from tests.app.helpers import figures, metric, no_exception, open_page
+from tests.app.helpers import figures, metric, no_exception, open_page, titles_too_wide
 
 PAGE = "app_pages/resize.py"
 FIGURES = ("results", "ab-wipe", "ab-difference", "spectra", "same-name")
@@ -241,29 +241,13 @@ def test_compare_on_several_images_plots_every_upload():
     assert scatter["text"] == [METHODS["opencv-area"].label, METHODS["opencv-nearest"].label]
 
 
-def _titles_too_wide(spec: dict, width: int = 800) -> list[str]:
-    """Panel titles wider than their panel on a ``width``-pixel page (about 0.55 em a character)."""
-    layout = spec["layout"]
-    margin = layout.get("margin", {})
-    plot = width - margin.get("l", 80) - margin.get("r", 80)
-    domains = [layout[k]["domain"] for k in layout if k.startswith("xaxis")]
-    too_wide = []
-    for note in layout.get("annotations", []):
-        if note.get("xref") != "paper" or note.get("yanchor") != "bottom":
-            continue
-        panel = next(d for d in domains if d[0] - 1e-6 <= note["x"] <= d[1] + 1e-6)
-        if len(note["text"]) * 0.55 * note.get("font", {}).get("size", 16) > (panel[1] - panel[0]) * plot:
-            too_wide.append(note["text"])
-    return too_wide
-
-
 def test_panel_titles_fit_three_to_a_row_on_an_800_pixel_page():
     at = open_page(PAGE, {"methods": ",".join(METHODS)})
     no_exception(at)
     shown = figures(at)
     assert _images(shown["results"]) == len(METHODS) + 1
     for name in ("results", "spectra"):
-        assert not _titles_too_wide(shown[name]), name
+        assert not titles_too_wide(shown[name]), name
         titles = [a["text"] for a in shown[name]["layout"]["annotations"] if a.get("yanchor") == "bottom"]
         assert not set(titles) & set(METHODS) and " ms" not in " ".join(titles)   # labels only
 

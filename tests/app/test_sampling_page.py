@@ -13,7 +13,7 @@ from torch import nn
 
 from core.samples import SAMPLES
 from core.sampling import conv_output_size, conv_transpose_output_size
-from tests.app.helpers import app, figures, metric, no_exception
+from tests.app.helpers import app, figures, metric, no_exception, titles_too_wide
 
 FIGURES = ("down-true-size", "shift-change", "up-true-size", "up-close", "overlap-counts",
            "checkerboard-images", "grid-view")
@@ -187,33 +187,15 @@ def _tiny_png() -> bytes:
     return buffer.getvalue()
 
 
-def _titles_fit(spec: dict, width: int = 800) -> list[str]:
-    """Panel titles wider than their panel on a ``width``-pixel page (about 0.55 em a character)."""
-    layout = spec["layout"]
-    margin = layout.get("margin", {})
-    plot = width - margin.get("l", 80) - margin.get("r", 80)
-    domains = [layout[k]["domain"] for k in layout if k.startswith("xaxis")]
-    too_wide = []
-    for note in layout.get("annotations", []):
-        if note.get("xref") != "paper" or note.get("yanchor") != "bottom":
-            continue
-        size = note.get("font", {}).get("size", 16)
-        panel = next(d for d in domains if d[0] - 1e-6 <= note["x"] <= d[1] + 1e-6)
-        longest = max(len(line) for line in note["text"].split("<br>"))
-        if longest * 0.55 * size > (panel[1] - panel[0]) * plot:
-            too_wide.append(note["text"])
-    return too_wide
-
-
 def test_panel_titles_fit_their_panels_on_an_800_pixel_page():
     at = _sampling({"factor": "4", "up": "4", "cb_k": "8", "cb_s": "4"})
     shown = figures(at)
     for name in ("up-close", "checkerboard-images", "grid-view"):
-        assert not _titles_fit(shown[name]), name
+        assert not titles_too_wide(shown[name]), name
     for op in ("strided-conv", "blur-pool", "max-unpool", "transposed-conv"):
         at.button_group(key="grid_op").set_value(op).run()
-        assert not _titles_fit(figures(at)["grid-view"]), op
-    assert _titles_fit({"layout": {"margin": {}, "xaxis": {"domain": [0, 0.2]},
+        assert not titles_too_wide(figures(at)["grid-view"]), op
+    assert titles_too_wide({"layout": {"margin": {}, "xaxis": {"domain": [0, 0.2]},
                                    "annotations": [{"xref": "paper", "yanchor": "bottom", "x": 0.1,
                                                     "text": "a title far too long for a fifth of the page"}]}})
 
