@@ -221,8 +221,7 @@ def timed_resize(image: np.ndarray, size: tuple[int, int], method: str,
                  repeats: int = 5) -> tuple[np.ndarray, float]:
     """The result and the median wall time of ``repeats`` runs in ms, after one warm-up run.
 
-    A slow method (its first run over 200 ms, e.g. a DownsizeNet on a 2048² upload) is timed on
-    that one run: its time is far above timer noise, and each extra run is a wait on the page.
+    A method whose first run takes over 200 ms (a DownsizeNet at 2048²) is timed on that run alone.
     """
     if repeats < 1:
         raise InvalidParameterError(f"repeats must be at least 1, got {repeats}.")
