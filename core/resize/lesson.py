@@ -219,10 +219,7 @@ def _zone_plate_split(side: int, size: tuple[int, int]) -> tuple[np.ndarray, np.
 
 def timed_resize(image: np.ndarray, size: tuple[int, int], method: str,
                  repeats: int = 5) -> tuple[np.ndarray, float]:
-    """The result and the median wall time of ``repeats`` runs in ms, after one warm-up run.
-
-    A method whose first run takes over 200 ms (a DownsizeNet at 2048²) is timed on that run alone.
-    """
+    """The result and the median ms of ``repeats`` runs after a warm-up; over 200 ms, the warm-up's own."""
     if repeats < 1:
         raise InvalidParameterError(f"repeats must be at least 1, got {repeats}.")
     start = time.perf_counter()
