@@ -111,8 +111,8 @@ if lesson.section(0, ask=ASK[0]):
         (top, left, side, side, "patch (cut here)", "#ffcc00", "inside"),
         (ex.y, ex.x, side, side, f"exhaustive · {ex.score:.3f}", "#00c853", "below"),
         (c2f.y, c2f.x, side, side, f"coarse-to-fine · {c2f.score:.3f}", "#ff2d55", "above"),
-    ], title="Where each search found the patch — drag a box to pick another patch"), height, width),
-        "search-found", select="box")
+    ], title="Where each search found the patch"), height, width), "search-found", select="box")
+    st.caption("Drag a box on the image to pick another patch.")   # a long figure title is cut at 800 px
     a, b, c = st.columns(3)
     a.metric("Positions scored, exhaustive", f"{ex.total_evaluations:,}")
     b.metric("Positions scored, coarse-to-fine", f"{c2f.total_evaluations:,}",
