@@ -15,17 +15,14 @@ from __future__ import annotations
 
 import contextlib
 import json
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-REPO = Path(__file__).resolve().parents[1]
+from tests.e2e.conftest import running_server
+
 QUIET_MS = 300
 # ``ScriptFinishedStatus`` values that end a run (early-for-rerun does not: another run follows).
 _RUN_ENDED = (0, 1, 3)
@@ -56,42 +53,9 @@ DRAWN = """([expected, quietMs, sidebarText]) => {
 }"""
 
 
-@contextlib.contextmanager
 def serve(script: Path, log_dir: Path):
-    """``streamlit run script`` on a free loopback port; yield its URL; stop it."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    log_path = log_dir / f"server-{port}.log"
-    with open(log_path, "w") as log:
-        # This interpreter runs one of this repository's own scripts.
-        process = subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
-             "--server.address", "127.0.0.1", "--server.port", str(port),
-             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-            cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 90
-            while True:
-                if process.poll() is not None:
-                    raise RuntimeError(f"streamlit exited ({process.returncode}):\n{log_path.read_text()}")
-                with contextlib.suppress(OSError):
-                    # A loopback address this function built.
-                    with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as response:  # noqa: S310
-                        if response.status == 200:
-                            break
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"streamlit not healthy after 90 s:\n{log_path.read_text()}")
-                time.sleep(0.2)
-            yield url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    """``streamlit run script`` on a free loopback port, healthy within 90 s on a loaded machine; yield its URL."""
+    return running_server(log_dir, script, healthy_within_s=90)
 
 
 @dataclass

@@ -27,20 +27,20 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_server(log_dir: Path):
-    """Start ``streamlit run app.py`` on a free loopback port; yield its URL; stop it."""
+def running_server(log_dir: Path, script: Path = REPO / "app.py", healthy_within_s: float = 60):
+    """Start ``streamlit run script`` (the app by default) on a free loopback port; yield its URL; stop it."""
     port = _free_port()
     log_path = log_dir / f"server-{port}.log"
     with open(log_path, "w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"),
+            [sys.executable, "-m", "streamlit", "run", str(script),
              "--server.headless", "true", "--server.address", "127.0.0.1",
              "--server.port", str(port), "--browser.gatherUsageStats", "false",
              "--server.fileWatcherType", "none"],
             cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + healthy_within_s
             while True:
                 if process.poll() is not None:
                     raise RuntimeError(f"streamlit exited ({process.returncode}):\n{log_path.read_text()}")
@@ -51,7 +51,7 @@ def running_server(log_dir: Path):
                 except OSError:
                     pass
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"streamlit not healthy after 60 s:\n{log_path.read_text()}")
+                    raise RuntimeError(f"streamlit not healthy after {healthy_within_s:.0f} s:\n{log_path.read_text()}")
                 time.sleep(0.2)
             yield url
         finally:
