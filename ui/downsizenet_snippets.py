@@ -32,8 +32,8 @@ def special_case(scale: float) -> str:
 
 def trained(task: str, scale: float) -> str:
     """The shipped network's mean texture change, and its output's distance to OpenCV's resizers."""
-    return ("import cv2\nimport numpy as np\nimport torch\n\nfrom core.downsizenet import load_weights\n\n"
-            f"net = load_weights(\"assets/models/downsizenet-{task}.safetensors\", in_channels=3).eval()\n"
+    return ("import cv2\nimport numpy as np\nimport torch\n\nfrom core.models import load_model\n\n"
+            f"net = load_model(\"downsizenet-{task}\")   # the shipped network, eval mode\n"
             "x = torch.from_numpy(image).permute(2, 0, 1)[None].float() / 255\n"
             "flat = x.mean(dim=(2, 3), keepdim=True).expand_as(x).contiguous()   # the image's mean colour\n"
             + _SIZE.format(scale=f"{scale:g}")
@@ -47,9 +47,9 @@ def trained(task: str, scale: float) -> str:
 
 def scores() -> str:
     """The reconstruction card's test error of the shipped file (seed 0) and of bilinear."""
-    return ("from core.downsizenet import load_weights\n"
-            "from core.downsizenet.reconstruction import ReconstructionTask, reconstruction_error\n\n"
-            "net = load_weights(\"assets/models/downsizenet-reconstruction.safetensors\", in_channels=3).eval()\n"
+    return ("from core.downsizenet.reconstruction import ReconstructionTask, reconstruction_error\n"
+            "from core.models import load_model\n\n"
+            "net = load_model(\"downsizenet-reconstruction\")   # the shipped network, eval mode\n"
             "task = ReconstructionTask()   # 96 test patches per factor, from a fixed seed\n"
             "result = (reconstruction_error(net, task)[\"all\"], reconstruction_error(\"bilinear\", task)[\"all\"])\n")
 
