@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+import numpy as np
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -58,3 +59,25 @@ def titles_too_wide(spec: dict, width: int = 800) -> list[str]:
         if longest * 0.55 * size > (panel[1] - panel[0]) * plot:
             too_wide.append(note["text"])
     return too_wide
+
+
+def snippet_result(entry: dict, name: str = "<snippet>") -> object:
+    """Run a "Reproduce in Python" snippet in a fresh namespace and return the ``result`` it leaves."""
+    namespace: dict[str, object] = {"__name__": name}
+    exec(compile(entry["code"], name, "exec"), namespace)   # noqa: S102 (the page's own snippet)
+    assert "result" in namespace, f"{name} sets no result:\n{entry['code']}"
+    return namespace["result"]
+
+
+def reproduces(found: object, shown: object, tolerance: float) -> bool:
+    """Whether a snippet's ``found`` result is the ``shown`` one, within the absolute ``tolerance``."""
+    if isinstance(shown, str):
+        return found == shown
+    found_array, shown_array = np.asarray(found), np.asarray(shown)
+    if found_array.shape != shown_array.shape:
+        return False
+    if tolerance == 0 and shown_array.dtype.kind in "iub":
+        return bool(np.array_equal(found_array, shown_array))
+    # tolerance is absolute, in the result's own units (grey levels, pixels, IoU…)
+    return bool(np.allclose(found_array.astype(np.float64), shown_array.astype(np.float64),
+                            rtol=0.0, atol=max(tolerance, 1e-9)))

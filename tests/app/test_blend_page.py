@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.app.helpers import app, figures, metric, no_exception
+from tests.app.helpers import app, figures, metric, no_exception, snippet_result
 
 
 def _blend(query=None):
@@ -79,9 +79,8 @@ def test_the_snippets_reproduce_a_circle_blend_with_a_resized_partner():
     snippets = at.session_state[REPRODUCED]
     assert [s["section"] for s in snippets] == [0, 1, 2]
     for entry in snippets:
-        namespace: dict = {}
-        exec(compile(entry["code"], "<snippet>", "exec"), namespace)   # noqa: S102
-        found, shown = np.asarray(namespace["result"], float), np.asarray(entry["result"], float)
+        found_result = snippet_result(entry)
+        found, shown = np.asarray(found_result, float), np.asarray(entry["result"], float)
         assert found.shape == shown.shape
         assert np.abs(found - shown).max() <= entry["tolerance"] * (1 + np.abs(shown).max())
     rough = snippets[1]["result"]

@@ -4,8 +4,7 @@ import numpy as np
 
 from core.modules.trained import SEGMENTER_SIDE, segmenter_input
 from core.samples import get_sample
-from tests.app.helpers import figures, no_exception, open_page
-from tests.app.test_reproduce_in_python import _same
+from tests.app.helpers import figures, no_exception, open_page, reproduces, snippet_result
 from ui.present import REPRODUCED
 
 
@@ -27,6 +26,5 @@ def test_a_large_photo_is_segmented_at_512_px_and_its_snippets_still_reproduce_t
     assert len(snippets) == 2
     for entry in snippets:
         assert "INTER_AREA" in entry["code"]
-        namespace: dict = {}
-        exec(compile(entry["code"], "<snippet>", "exec"), namespace)   # noqa: S102
-        assert _same(namespace["result"], entry["result"], entry["tolerance"]), entry["code"]
+        found_result = snippet_result(entry)
+        assert reproduces(found_result, entry["result"], entry["tolerance"]), entry["code"]

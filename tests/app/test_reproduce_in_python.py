@@ -10,24 +10,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.app.helpers import no_exception, open_page
+from tests.app.helpers import no_exception, open_page, reproduces, snippet_result
 from ui.catalogue import LESSONS
 from ui.present import REPRODUCED
 
 PAGES = [lesson.script for lesson in LESSONS if lesson.script]
-
-
-def _same(found: object, shown: object, tolerance: float) -> bool:
-    if isinstance(shown, str):
-        return found == shown
-    found_array, shown_array = np.asarray(found), np.asarray(shown)
-    if found_array.shape != shown_array.shape:
-        return False
-    if tolerance == 0 and shown_array.dtype.kind in "iub":
-        return bool(np.array_equal(found_array, shown_array))
-    # tolerance is absolute, in the result's own units (grey levels, pixels, IoU…)
-    return bool(np.allclose(found_array.astype(np.float64), shown_array.astype(np.float64),
-                            rtol=0.0, atol=max(tolerance, 1e-9)))
 
 
 def _snippets(script: str) -> list[dict]:
@@ -42,16 +29,14 @@ def test_every_snippet_reproduces_what_the_page_shows(script):
     if not snippets:
         pytest.skip(f"{script} has no snippets yet")
     for number, entry in enumerate(snippets):
-        namespace: dict[str, object] = {"__name__": f"snippet_{number}"}
-        exec(compile(entry["code"], f"<{script} snippet {number}>", "exec"), namespace)   # noqa: S102
-        assert "result" in namespace, f"{script} snippet {number} sets no result:\n{entry['code']}"
-        assert _same(namespace["result"], entry["result"], entry["tolerance"]), (
-            f"{script} snippet {number} (section {entry['section'] + 1}) gave {namespace['result']!r}, "
+        found = snippet_result(entry, f"<{script} snippet {number}>")
+        assert reproduces(found, entry["result"], entry["tolerance"]), (
+            f"{script} snippet {number} (section {entry['section'] + 1}) gave {found!r}, "
             f"the page shows {entry['result']!r}:\n{entry['code']}")
 
 
 def test_the_comparison_can_fail():   # a wrong value is caught, so a passing snippet means something
-    assert not _same(np.array([1, 2, 3], np.uint8), np.array([1, 2, 4], np.uint8), 0.0)
-    assert not _same(0.5, 0.51, 1e-3)
-    assert _same(0.5, 0.5004, 1e-3)
-    assert not _same(np.array([200.0]), np.array([202.0]), 1.0)   # absolute, not relative to 200
+    assert not reproduces(np.array([1, 2, 3], np.uint8), np.array([1, 2, 4], np.uint8), 0.0)
+    assert not reproduces(0.5, 0.51, 1e-3)
+    assert reproduces(0.5, 0.5004, 1e-3)
+    assert not reproduces(np.array([200.0]), np.array([202.0]), 1.0)   # absolute, not relative to 200

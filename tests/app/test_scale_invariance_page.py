@@ -1,6 +1,6 @@
 """The scale-invariance lesson through AppTest."""
 
-from tests.app.helpers import figures, no_exception, open_page
+from tests.app.helpers import figures, no_exception, open_page, reproduces, snippet_result
 
 
 def _page(query=None):
@@ -139,7 +139,6 @@ def test_all_six_variant_chips_are_there_with_short_labels():
 
 
 def test_with_the_networks_on_every_snippet_gives_what_the_page_shows():
-    from tests.app.test_reproduce_in_python import _same
     from ui.present import REPRODUCED
 
     at = _page({"networks": "1", "bias": "-0.5", "offset": "12"})
@@ -147,7 +146,6 @@ def test_with_the_networks_on_every_snippet_gives_what_the_page_shows():
     snippets = at.session_state[REPRODUCED]
     assert [s["section"] for s in snippets] == [0, 1, 2, 3, 4, 5]
     for entry in snippets:
-        namespace: dict[str, object] = {}
-        exec(compile(entry["code"], "<snippet>", "exec"), namespace)   # noqa: S102
-        assert _same(namespace["result"], entry["result"], entry["tolerance"]), (namespace["result"], entry)
+        found_result = snippet_result(entry)
+        assert reproduces(found_result, entry["result"], entry["tolerance"]), (found_result, entry)
     assert snippets[1]["result"][1] < 0.95                    # the 16-px square without a bias, measured
