@@ -149,7 +149,8 @@ if lesson.section(1, ask=ASK[1]):
                      result=(check.max_difference, gap.linear_max), tolerance=1e-5)
 
 # ------------------------------------------------------------------------------------------
-if lesson.section(2, ask=ASK[2]):
+@lesson.live_section(2, ask=ASK[2])
+def trained_network_on_your_image() -> None:
     own, own_label = yours()
     which = "shipped"
     if own is not None:

@@ -2,20 +2,19 @@
 
 import streamlit as st
 
-from core.errors import InvalidParameterError, ScaleScopeError
-from core.models import CLASSES, load_model_or_untrained, model_card, validate_state_dict
+from core.errors import ScaleScopeError
+from core.models import CLASSES, load_model_or_untrained, model_card
 from core.modules import ASPP_RATES, trained
 from core.modules import lesson as built
-from core.modules.features import EXTRACTORS, STRIDES, small_cnn
+from core.modules.features import EXTRACTORS, STRIDES
 from core.modules.maps import branch_views, most_responsive, pyramid_pooling_views
 from core.modules.unit_erf import CLASSIFIER, trained_unit_fields_by_name, untrained_unit_fields_by_name
 from ui import figures, modules_figures
 from ui import modules_snippets as snippets
 from ui.cache import cached
+from ui.modules_weights import uploaded_weights
 from ui.present import Lesson
 from ui.snippets import snippet
-from ui.text import literal
-from ui.uploads import read_upload
 from ui.widgets import current_image, show_figure, url_choice
 
 EXTRACTOR_LABELS = {"filter-bank": "Hand-built filter bank (edges, corners, blobs)",
@@ -80,7 +79,8 @@ if shows(0, 1, 2):
                   if shrunk else ""))
 
 # ------------------------------------------------------------------------------------------
-if lesson.section(0, ask=ASK[0]):
+@lesson.live_section(0, ask=ASK[0])
+def trained_segmenter() -> None:
     dropped = tuple(st.multiselect("Drop branches (live ablation)", list(model.branches), default=[], key="drop",
                                    help="The dropped branches' outputs are replaced by zeros before the projection."))
     full_pred, ablated_pred, changed = cached(trained.ablate_by_name)(segmenter, seen, dropped)
@@ -127,7 +127,8 @@ if lesson.section(1, ask=ASK[1]):
         lesson.notice("Without a model card there is no measured ablation to read: train the network first.")
 
 # ------------------------------------------------------------------------------------------
-if lesson.section(2, ask=ASK[2]):
+@lesson.live_section(2, ask=ASK[2])
+def effective_fields_of_trained_units() -> None:
     st.markdown("The gradient of one unit with respect to the input image (Luo et al. 2016): how strongly each "
                 "pixel moves it, trained (top row) and at the initial weights (bottom), on this image. The spread "
                 "is the RMS distance of that gradient from its centre, in pixels.")
@@ -163,26 +164,7 @@ if shows(3, 4, 5, 6, 7):
                               value=int(url_choice("stride", "8", [str(s) for s in STRIDES])),
                               help="How many input pixels one feature unit steps (the extractor's jump).")
     st.query_params.update(features=extractor, stride=str(stride))
-    weights = None
-    if extractor == "uploaded":
-        upload = st.file_uploader("Small-CNN weights (.safetensors)", type=["safetensors"], key="weights",
-                                  help="Loaded as plain tensors with the safetensors format; nothing is unpickled.")
-        if upload is not None and upload.file_id != st.session_state.get("weights_id"):
-            from safetensors import SafetensorError
-            from safetensors.torch import load as load_safetensors
-
-            st.session_state["weights_id"] = upload.file_id
-            try:
-                tensors = load_safetensors(read_upload(upload))
-                st.session_state["weights_ok"] = validate_state_dict(tensors, small_cnn(stride=stride).state_dict())
-                st.session_state["weights_note"] = ("success", f"Using the weights in “{literal(upload.name)}”.")
-            except (SafetensorError, ValueError, OSError, InvalidParameterError) as error:
-                st.session_state["weights_note"] = (
-                    "error", f"“{literal(upload.name)}” was not used: {literal(error, 300)}")
-        note = st.session_state.get("weights_note")
-        if note:
-            (st.success if note[0] == "success" else st.error)(note[1])
-        weights = st.session_state.get("weights_ok")
+    weights = uploaded_weights(stride) if extractor == "uploaded" else None
     try:
         with st.spinner("Extracting features…"):
             features, _ = cached(built.extract)(image.pixels, extractor, stride, weights=weights)
@@ -199,7 +181,8 @@ if shows(3, 4, 5, 6, 7):
 hand_built = shows(3, 4, 5, 6, 7) and features is not None
 
 # ------------------------------------------------------------------------------------------
-if lesson.section(3, ask=ASK[3]) and hand_built:
+@lesson.live_section(3, ask=ASK[3], when=hand_built)
+def spp() -> None:
     bins = tuple(sorted(st.multiselect("Bins per side", [1, 2, 3, 4, 6, 8], default=[4, 2, 1], key="spp_bins"),
                         reverse=True)) or (4, 2, 1)
     with lesson.more():
@@ -228,7 +211,8 @@ if lesson.section(3, ask=ASK[3]) and hand_built:
                      tolerance=1e-5)
 
 # ------------------------------------------------------------------------------------------
-if lesson.section(4, ask=ASK[4]) and hand_built:
+@lesson.live_section(4, ask=ASK[4], when=hand_built)
+def pyramid_pooling() -> None:
     bins = tuple(sorted(st.multiselect("Bins per side", [1, 2, 3, 4, 6, 8], default=[1, 2, 3, 6], key="psp_bins")))
     bins = bins or (1, 2, 3, 6)
     if channels % len(bins):
@@ -280,7 +264,8 @@ if lesson.section(5, ask=ASK[5]) and hand_built:
                      result=[v.spread for v in views.values()], tolerance=1e-4)
 
 # ------------------------------------------------------------------------------------------
-if lesson.section(6, ask=ASK[6]) and hand_built:
+@lesson.live_section(6, ask=ASK[6], when=hand_built)
+def taps_in_the_padding() -> None:
     rates = ASPP_RATES[aspp_stride()]
     selection = ((st.session_state.get("figure-aspp-taps") or {}).get("selection") or {}).get("points") or []
     if selection and selection[-1].get("customdata") is not None:

@@ -71,7 +71,8 @@ with st.spinner("Building the octaves…"):
     octaves = cached(build_octaves)(image.pixels, levels, kernel, sigma)
 
 # ------------------------------------------------------------------------------------------
-if lesson.section(0, ask=ASK[0]):
+@lesson.live_section(0, ask=ASK[0])
+def gaussian_pyramid() -> None:
     view = st.segmented_control("Show the octaves", list(VIEWS), format_func=VIEWS.get,
                                 default=url_choice("view", "stacked", list(VIEWS)), key="view") or "stacked"
     st.query_params["view"] = view
@@ -158,7 +159,8 @@ if lesson.section(2, ask=ASK[2]):
                      tolerance=1e-9)
 
 # ------------------------------------------------------------------------------------------
-if lesson.section(3, ask=ASK[3]):
+@lesson.live_section(3, ask=ASK[3])
+def blur_before_dropping_rows() -> None:
     spectra = cached(octave_spectra)(octaves.gaussian)
     if spectra.power:
         show_figure(lambda: cached(pyramids_figures.radial_spectra_figure)(

@@ -50,11 +50,9 @@ TRUNK_SIDE, TRUNK_INPUTS = 128, 8
 ASK = [
     "A 3×3 conv adds 2 pixels to the field. How much does the same 3×3 add after three stride-2 layers?",
     "Two neighbouring units of the last layer: how far apart are their centres, and how much do their "
-    "fields overlap?",
-    "Every pixel inside the square can change the unit. Do they all change it equally?",
+    "fields overlap?", "Every pixel inside the square can change the unit. Do they all change it equally?",
     "Stack n 3×3 convolutions: the square grows as 2n + 1. How fast does the part that matters grow?",
-    "After training on scenes with shapes of 4 to 160 px, will the trunk's units look further out, or closer in?",
-]
+    "After training on scenes with shapes of 4 to 160 px, will the trunk's units look further out, or closer in?", ]
 
 
 def layers_of(stack: tuple) -> list[Layer]:
@@ -103,8 +101,7 @@ if not lesson.present or lesson.step <= 3:
                 "kernel": st.column_config.NumberColumn("kernel", min_value=1, step=1),
                 "stride": st.column_config.NumberColumn("stride", min_value=1, step=1, default=1),
                 "padding": st.column_config.NumberColumn("padding", min_value=0, step=1, default=0),
-                "dilation": st.column_config.NumberColumn("dilation", min_value=1, step=1, default=1),
-            })
+                "dilation": st.column_config.NumberColumn("dilation", min_value=1, step=1, default=1), })
     try:
         layers = layers_from_rows(edited.to_dict("records"))
     except ScaleScopeError as error:
@@ -180,7 +177,8 @@ if lesson.section(0, ask=ASK[0]):
                               "receptive-fields.csv", "text/csv")
 
 # ------------------------------------------------------------------------------------------
-if lesson.section(1, ask=ASK[1]):
+@lesson.live_section(1, ask=ASK[1])
+def one_unit_on_your_image() -> None:
     st.markdown(
         f"Your {width}×{height} image is the input. Pick one unit of the layer (or click on the image): "
         "the solid box is what that unit sees; the dashed box is its whole field, which reaches into "
@@ -239,7 +237,8 @@ if lesson.section(1, ask=ASK[1]):
         lesson.reproduce(snippets.unit_box(field.size, field.jump, field.start, row, col), result=astuple(whole))
 
 # ------------------------------------------------------------------------------------------
-if lesson.section(2, ask=ASK[2]):
+@lesson.live_section(2, ask=ASK[2])
+def theoretical_against_effective() -> None:
     st.markdown(
         f"The theoretical field says which pixels *can* change a unit; the **effective** field measures how "
         f"much each *does*: the gradient of the unit with respect to the input (Luo et al. 2016). The stack up "
@@ -308,7 +307,8 @@ if lesson.section(3, ask=ASK[3]):
     lesson.reproduce(snippets.luo_exponent(*LUO_DEPTHS), result=exponent, tolerance=1e-6)
 
 # ------------------------------------------------------------------------------------------
-if lesson.section(4, ask=ASK[4]):
+@lesson.live_section(4, ask=ASK[4])
+def trained_networks() -> None:
     network = st.radio("Network", list(NETWORKS), format_func=NETWORKS.get, horizontal=True, key="rf_net",
                        index=list(NETWORKS).index(url_choice("net", SEGMENTERS[0], list(NETWORKS))))
     st.query_params["net"] = network

@@ -176,7 +176,8 @@ def reproduce(body: str, result: object, tolerance: float = 0.0) -> None:
 
 
 # ------------------------------------------------------------------------------------------
-if lesson.section(0, ask=ASK[0]):
+@lesson.live_section(0, ask=ASK[0])
+def results_pixel_for_pixel() -> None:
     show_figure(lambda: pixel_grid_figure([reference_shown] + [reports[k].image for k in keys],
                                           [REFERENCE] + [METHODS[k].label for k in keys], cols=3),
                 "results", setting)
@@ -257,7 +258,8 @@ if lesson.section(1, ask=ASK[1]):
                            key="download_table")
 
 # ------------------------------------------------------------------------------------------
-if lesson.section(2, ask=ASK[2]):
+@lesson.live_section(2, ask=ASK[2])
+def a_against_b() -> None:
     if len(keys) < 2:
         st.info("Pick a second method above to compare two of them.")
         lesson.notice("With a single method there is nothing to compare it with.")

@@ -114,7 +114,8 @@ def accepted(check) -> bool:
 
 
 # ------------------------------------------------------------------------------------------
-if lesson.section(0, ask=ASK[0]):
+@lesson.live_section(0, ask=ASK[0])
+def output_size() -> None:
     st.markdown(
         "Every convolution and pooling layer follows the first formula; a transposed convolution "
         "the second, where stride and padding act the other way round. Set a layer and compare the "
@@ -238,7 +239,8 @@ if lesson.section(2, ask=ASK[2]):
         lesson.notice(f"This {width}×{height} image is too small to be shrunk {factor} times.")
 
 # ------------------------------------------------------------------------------------------
-if lesson.section(3, ask=ASK[3]):
+@lesson.live_section(3, ask=ASK[3])
+def upsampling_back() -> None:
     up_factor = st.slider("Factor (down, then up)", 2, 4, url_int("up", 2, 2, 4), key="up_factor")
     st.query_params.update(up=str(up_factor))
     st.markdown(
@@ -280,7 +282,8 @@ if lesson.section(3, ask=ASK[3]):
         lesson.notice(f"This {width}×{height} image is too small to be pooled {up_factor} times.")
 
 # ------------------------------------------------------------------------------------------
-if lesson.section(4, ask=ASK[4]):
+@lesson.live_section(4, ask=ASK[4])
+def checkerboard_artifacts() -> None:
     st.markdown(
         "A transposed convolution stamps a k × k copy of its kernel for every input pixel, s pixels "
         "apart, and adds the stamps where they overlap. The map counts the stamps each output pixel "
@@ -334,7 +337,8 @@ if lesson.section(4, ask=ASK[4]):
                                               counts.interior.stop), result=counts.interior_counts)
 
 # ------------------------------------------------------------------------------------------
-if lesson.section(5, ask=ASK[5]):
+@lesson.live_section(5, ask=ASK[5])
+def grid_number_by_number() -> None:
     st.markdown(
         "The same operations on 36 numbers (0 to 35, shuffled, so no window holds a tie). "
         "Upsampling starts from the 2×2 max pool of the grid, as a decoder starts from an encoder's "

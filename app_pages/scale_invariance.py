@@ -44,8 +44,7 @@ ASK = [
     "before the two maps can be compared?",
     "Train on 12-px shapes only. Which network still recognises them at 3 px, or at 48 px?",
     "The same cat's face from 6 px to 96 px: which network describes it the same way at every size?",
-    "Move the picture one pixel to the right. Does 2×2 max pooling's output move by half a pixel?",
-]
+    "Move the picture one pixel to the right. Does 2×2 max pooling's output move by half a pixel?", ]
 
 
 def cat_pixels():
@@ -65,7 +64,8 @@ lesson.intro(
     "input**. This page measures each.")
 
 # ------------------------------------------------------------------------------------------
-if lesson.section(0, ask=ASK[0]):
+@lesson.live_section(0, ask=ASK[0])
+def squares_experiment() -> None:
     st.markdown(
         "Grey squares of several sizes, two corner detectors (upper-left and bottom-right; a bias "
         f"of {CORNER_BIAS:g} and a ReLU keep only true corners), then 2×2 max pooling again and again. "
@@ -122,7 +122,8 @@ if lesson.section(0, ask=ASK[0]):
                      tolerance=1e-5)
 
 # ------------------------------------------------------------------------------------------
-if lesson.section(1, ask=ASK[1]):
+@lesson.live_section(1, ask=ASK[1])
+def what_the_squares_need() -> None:
     st.markdown(
         "On squares of grey 0.5 a detector scores 2 at a corner, 1 along an edge and −0.5 inside. "
         "The **bias** decides what survives the ReLU: the experiment needs one that silences edges "
@@ -136,8 +137,7 @@ if lesson.section(1, ask=ASK[1]):
                        key="offset", help="16 = 2⁴, a multiple of every pooled cell up to depth 4.")
     st.query_params.update(bias=f"{bias:g}", offset=str(offset))
     other = offset if offset != 16 else 17
-    chosen = cached(sweep_squares)(DEFAULT_SIDES, 4, biases=(bias, 0.0, CORNER_BIAS),
-                                   offsets=(offset, 16, other))
+    chosen = cached(sweep_squares)(DEFAULT_SIDES, 4, biases=(bias, 0.0, CORNER_BIAS), offsets=(offset, 16, other))
     by_bias = cached(sweep_squares)(DEFAULT_SIDES, 4, biases=BIASES, offsets=(offset,))
     by_offset = cached(sweep_squares)(DEFAULT_SIDES, 4, biases=(bias,), offsets=OFFSETS)
     focus = DEFAULT_SIDES.index(FOCUS)
@@ -168,8 +168,7 @@ if lesson.section(1, ask=ASK[1]):
         why = " Edges still pass the ReLU at this bias, and a larger square's edges reach more pooled units."
     else:
         why = " Without a bias the edges pass the ReLU, and a larger square's edges reach more pooled units."
-    lesson.notice(
-        f"With bias {bias:g} the {FOCUS}-px square's pattern has cosine {cos_bias:.3f} with the 2-px square's"
+    lesson.notice(f"With bias {bias:g} the {FOCUS}-px square's pattern has cosine {cos_bias:.3f} with the 2-px square's"
         + (f"; with no bias, {cos_zero:.3f}" if bias != 0 else "")
         + (f"; with the tuned {CORNER_BIAS:g}, {cos_tuned:.3f}" if bias != CORNER_BIAS else "") + "." + why
         + f" At offset 16 = 2⁴, {int(chosen.together[0, 1].sum())} of 5 squares close both corners in one "
@@ -178,7 +177,8 @@ if lesson.section(1, ask=ASK[1]):
                      result=(float(cos_bias), float(cos_zero)), tolerance=1e-5)
 
 # ------------------------------------------------------------------------------------------
-if lesson.section(2, ask=ASK[2]):
+@lesson.live_section(2, ask=ASK[2])
+def near_and_far_section() -> None:
     st.markdown(
         "The picked image (the near cat) and a copy shrunk 4× (the far cat) share one canvas. One "
         "vertical-edge filter runs over both, then max pooling repeats. The far copy's edges are 4× "
@@ -284,7 +284,8 @@ if lesson.section(3, ask=ASK[3]):
                 st.rerun()
 
 # ------------------------------------------------------------------------------------------
-if lesson.section(4, ask=ASK[4]):
+@lesson.live_section(4, ask=ASK[4])
+def cat_near_and_far() -> None:
     st.markdown(
         "The bundled cat's face is placed, centred, in a black 128-px canvas at 0.25× to 4× of 24 px. "
         "Each shipped seed-0 network of the study (trained on grey shapes) and the two trained "

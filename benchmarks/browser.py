@@ -8,7 +8,8 @@ load on the machine hits both alike, and each time is quoted as the ratio of the
 
 A visit opens a fresh browser context (an empty browser cache, a new session) and measures:
 the page with the default sample until settled (script idle, every chart drawn, the document
-unchanged for 300 ms; see :mod:`benchmarks.browser_probe`), one step of its first slider, a
+unchanged for 300 ms; see :mod:`benchmarks.browser_probe`), one step of its first slider, one
+step of a slider inside one section (``SECTION_SLIDERS``; it reruns that section only), a
 2048×2048 PNG uploaded through the sidebar (a new picture every visit, so nothing is cached on
 the server), and one more slider step. Before the timed rounds every page is opened once cold.
 Bytes are what the server sends: websocket frames plus HTTP bodies other than Streamlit's own
@@ -40,6 +41,11 @@ PAGES = [("home", "/")] + [(lesson.url_path, f"/{lesson.url_path}") for lesson i
 UPLOAD_INPUT = '[data-testid="stSidebarUserContent"] [data-testid="stFileUploaderDropzoneInput"]'
 SIDE = 2048
 TARGET_DEFAULT, TARGET_UPLOAD, TARGET_SLIDER = 2.0, 4.0, 1.5
+# A slider inside one section (a fragment, see ui.present.Lesson.live_section): its step reruns that
+# section only. The page's first slider is often a control of the whole page, which reruns everything.
+SECTION_SLIDERS = {"pyramids": "Octaves down", "resize": "Wipe: where B starts (% of the width)",
+                   "sampling": "Kernel k", "modules": "Unit height (share of the map)", "receptive-field": "Unit row",
+                   "scale-invariance": "Rounds of 2×2 max pooling"}
 
 
 @dataclass
@@ -52,6 +58,7 @@ class Step:
 class Visit:
     first: Step
     slider: Step | None = None
+    section_slider: Step | None = None
     upload: Step | None = None
     upload_slider: Step | None = None
     error: str = ""
@@ -85,12 +92,14 @@ def _load(page, recorder: Recorder, path: str) -> Step:
     return Step(settle(page, recorder, 0.0), phase)   # 0 ms: the navigation's start on the page's clock
 
 
-def _slide(page, recorder: Recorder) -> Step | None:
-    """One keyboard step of the page's first slider: right, or left when right moves nothing (at its end)."""
-    sliders = page.get_by_role("slider")
+def _slide(page, recorder: Recorder, name: str | None = None) -> Step | None:
+    """One keyboard step of the page's first slider (or the one named): right, or left when right moves
+    nothing (at its end)."""
+    sliders = page.get_by_role("slider", name=name) if name else page.get_by_role("slider")
     if sliders.count() == 0:
         return None
     slider = sliders.first
+    slider.scroll_into_view_if_needed()
     slider.focus()
     for key in ("ArrowRight", "ArrowLeft"):
         before = slider.get_attribute("aria-valuetext")
@@ -111,18 +120,21 @@ def _upload(page, recorder: Recorder, png: Path) -> Step:
     return Step(settle(page, recorder, start, sidebar_text=f"{SIDE}×{SIDE} px"), phase)
 
 
-def visit(browser, url: str, path: str, png: Path | None = None, slide: bool = True) -> Visit:
+def visit(browser, url: str, path: str, png: Path | None = None, slide: bool = True,
+          section_slider: str | None = None) -> Visit:
     context, page, recorder = _open_context(browser, url)
     try:
         result = Visit(_load(page, recorder, path))
         try:
             result.slider = _slide(page, recorder) if slide else None
+            if section_slider:
+                result.section_slider = _slide(page, recorder, section_slider)
             if png is not None:
                 result.upload = _upload(page, recorder, png)
                 result.upload_slider = _slide(page, recorder)
         except Exception as error:   # noqa: BLE001  the steps measured so far are kept
             result.error = f"{type(error).__name__}: {str(error).splitlines()[0][:200]}"
-        for step in (result.first, result.slider, result.upload, result.upload_slider):
+        for step in (result.first, result.slider, result.section_slider, result.upload, result.upload_slider):
             if step is not None:
                 step.phase.count_http()
         return result
@@ -184,6 +196,16 @@ def report(visits: dict[str, list[Visit]], refs: dict[str, list[Visit]], cold: d
         print(f"| {name} | {_s(first)} | {_ratio(first, ref_first[name], TARGET_DEFAULT)} | "
               f"{_s(cold.get(name))} | {_s(slider)} | {_ratio(slider, ref_slider[name], TARGET_SLIDER)} | "
               f"{_bytes(sent)} | {_bytes(figures)} | {share} |")
+    print("\n### A slider inside one section (default sample): its step reruns that section only\n")
+    print("| page | slider | step s | ratio | bytes sent |")
+    print("|---|---|---:|---:|---:|")
+    for name, runs in visits.items():
+        steps = _steps(runs, "section_slider")
+        if steps:
+            seconds = _median([s.seconds for s in steps])
+            sent = _median([_sent(s.phase) for s in steps])
+            print(f"| {name} | {SECTION_SLIDERS[name]} | {_s(seconds)} | "
+                  f"{_ratio(seconds, ref_slider[name], TARGET_SLIDER)} | {_bytes(sent)} |")
     print(f"\n### {SIDE}×{SIDE} upload: first settle after the upload and one slider step "
           f"(✗ over target: {TARGET_UPLOAD:g}× settle against the reference's load, {TARGET_SLIDER:g}× slider)\n")
     print("| page | settle s | ratio | slider s | slider ratio | bytes sent | figure bytes | share |")
@@ -204,7 +226,8 @@ def report(visits: dict[str, list[Visit]], refs: dict[str, list[Visit]], cold: d
     reference = [("reference", "load", [v.first for v in every_visit(refs)]),
                  ("reference", "slider", [s for v in every_visit(refs) for s in [v.slider] if s])]
     rows = reference + [(name, label, _steps(runs, attr)) for name, runs in visits.items()
-                        for label, attr in (("load", "first"), ("slider", "slider"), (f"{SIDE}² upload", "upload"),
+                        for label, attr in (("load", "first"), ("slider", "slider"),
+                                            ("section slider", "section_slider"), (f"{SIDE}² upload", "upload"),
                                             (f"{SIDE}² slider", "upload_slider"))]
     for name, label, steps in rows:
         timed = [s for s in steps if s.phase.run_started and s.phase.run_finished]
@@ -230,6 +253,7 @@ def waits(visits: dict[str, list[Visit]], ref_first: dict, ref_slider: dict) -> 
         for label, attr, reference, target in (
                 ("load", "first", ref_first[name], TARGET_DEFAULT),
                 ("slider", "slider", ref_slider[name], TARGET_SLIDER),
+                ("section slider", "section_slider", ref_slider[name], TARGET_SLIDER),
                 (f"{SIDE}² upload", "upload", ref_first[name], TARGET_UPLOAD),
                 (f"{SIDE}² slider", "upload_slider", ref_slider[name], TARGET_SLIDER)):
             steps = _steps(runs, attr)
@@ -300,7 +324,7 @@ def main() -> None:
                 png = picture(Path(tmp) / f"upload-{round_}-{index}.png", seed=1000 * round_ + index)
                 try:
                     refs[name].append(visit(browser, reference, "/"))
-                    visits[name].append(visit(browser, app, path, png))
+                    visits[name].append(visit(browser, app, path, png, section_slider=SECTION_SLIDERS.get(name)))
                 except Exception as error:   # noqa: BLE001
                     print(f"round {round_} {name}: {error}", file=sys.stderr)
                 png.unlink()

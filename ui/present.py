@@ -26,7 +26,7 @@ it (in ``st.session_state[REPRODUCED]``) so a test can run every snippet and com
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import streamlit as st
@@ -112,6 +112,8 @@ class Lesson:
         if self.present and index + 1 != self.step:
             return False
         self._open = index
+        # A section rerun on its own (a fragment) records its snippets afresh, not twice.
+        st.session_state[REPRODUCED] = [s for s in st.session_state.get(REPRODUCED, []) if s["section"] != index]
         if self.present:
             self._navigation()
         st.header(title)
@@ -119,6 +121,27 @@ class Lesson:
             with st.expander("Teacher's notes — ask before revealing"):
                 st.markdown(ask)
         return True
+
+    def live_section(self, index: int, *, ask: str = "", when: bool = True) -> Callable[[Callable[[], None]], None]:
+        """Run the decorated function now as section ``index``, in a fragment of its own.
+
+        A widget inside it then reruns this section only, not the whole page: what a reader drags
+        in one section does not recompute and resend the figures of the others. The body reads the
+        page's values but leaves none behind for later sections, and no control in it may change
+        what another section shows. With ``when=False`` the header shows and the body does not::
+
+            @lesson.live_section(2, ask="…")
+            def a_against_b() -> None:
+                split = st.slider("Wipe", 0, 100, 50)
+                ...
+        """
+        def run(body: Callable[[], None]) -> None:
+            @st.fragment
+            def section_body() -> None:
+                if self.section(index, ask=ask) and when:
+                    body()
+            section_body()
+        return run
 
     def intro(self, text: str) -> None:
         """The page's opening paragraph (Markdown, no user text), then the way into classroom mode.
