@@ -6,7 +6,15 @@ import streamlit as st
 from core.images import to_uint8
 from core.pyramids import max_levels
 from core.pyramids.bands import band_luminance, band_rms
-from core.pyramids.lesson import aliasing_demo, build_octaves, down_up, expand_octaves, octave_spectra, opencv_agreement
+from core.pyramids.lesson import (
+    aliasing_demo,
+    build_octaves,
+    down_up,
+    expand_octaves,
+    octave_spectra,
+    octave_spectrum,
+    opencv_agreement,
+)
 from ui import figures, pyramids_figures, pyramids_snippets
 from ui.cache import cached
 from ui.imaging import png_bytes, symmetric_limit, zip_of_pngs
@@ -161,7 +169,7 @@ if lesson.section(2, ask=ASK[2]):
 # ------------------------------------------------------------------------------------------
 @lesson.live_section(3, ask=ASK[3])
 def blur_before_dropping_rows() -> None:
-    spectra = cached(octave_spectra)(octaves.gaussian)
+    spectra = octave_spectra(octaves.gaussian, spectrum=cached(octave_spectrum))   # one level computed per new level
     if spectra.power:
         show_figure(lambda: cached(pyramids_figures.radial_spectra_figure)(
             spectra.frequencies, spectra.power, [f"octave {i}" for i in range(len(spectra.power))]),

@@ -6,6 +6,7 @@ and floats, so the page only lays results out and a test can check every number.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
@@ -157,16 +158,29 @@ class OctaveSpectra:
     power: list[np.ndarray]
 
 
-def octave_spectra(gaussian: list[np.ndarray], bins: int = 48) -> OctaveSpectra:
-    """Radial spectra of Gaussian levels (uint8 images); levels under 4×4 pixels are skipped."""
+def octave_spectrum(level: np.ndarray, index: int, bins: int = 48) -> tuple[np.ndarray, np.ndarray]:
+    """Radial spectrum of Gaussian level ``index`` (a uint8 image), on the original's frequency axis
+    and as a density per original pixel (see :class:`OctaveSpectra`)."""
+    gray = luminance(to_tensor(level, device="cpu"))[0]
+    f, p = radial_power(gray, bins)
+    return (f / 2**index).numpy(), (p * 4**index).numpy()
+
+
+def octave_spectra(gaussian: list[np.ndarray], bins: int = 48,
+                   spectrum: Callable[[np.ndarray, int, int], tuple[np.ndarray, np.ndarray]] = octave_spectrum,
+                   ) -> OctaveSpectra:
+    """Radial spectra of Gaussian levels (uint8 images); levels under 4×4 pixels are skipped.
+
+    ``spectrum`` computes one level; a caller may pass a cached one, since one more level leaves
+    the spectra of the others unchanged.
+    """
     frequencies, power = [], []
     for i, level in enumerate(gaussian):
         if min(level.shape[:2]) < 4:
             break
-        gray = luminance(to_tensor(level, device="cpu"))[0]
-        f, p = radial_power(gray, bins)
-        frequencies.append((f / 2**i).numpy())
-        power.append((p * 4**i).numpy())
+        f, p = spectrum(level, i, bins)
+        frequencies.append(f)
+        power.append(p)
     return OctaveSpectra(frequencies, power)
 
 

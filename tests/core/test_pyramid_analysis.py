@@ -69,3 +69,16 @@ def test_octave_spectra_end_at_each_nyquist_and_overlap_at_low_frequencies():
     low = 3   # rings well below every Nyquist limit hold the same content at every octave
     ratio = spectra.power[1][low] / np.interp(spectra.frequencies[1][low], spectra.frequencies[0], spectra.power[0])
     assert 0.5 < ratio < 2
+
+
+def test_one_more_level_leaves_the_other_octaves_and_their_spectra_unchanged():
+    # The page caches each octave's spectrum by its pixels: that is only right if a deeper
+    # pyramid repeats the shallower one's octaves exactly, which cv2.pyrDown confirms.
+    image = get_sample("cat").load()
+    shallow, deep = build_octaves(image, 3), build_octaves(image, 4)
+    level = image
+    for i in range(3):
+        assert np.array_equal(shallow.gaussian[i], deep.gaussian[i])
+        assert np.abs(shallow.gaussian[i].astype(int) - level.astype(int)).max() <= 1
+        level = cv2.pyrDown(level)
+    assert len(octave_spectra(deep.gaussian).power) == 4
