@@ -97,3 +97,22 @@ def test_seam_widths_match_the_mixed_columns_counted_by_hand():
         row = level[level.shape[0] // 2]
         assert widths[i] == pytest.approx(((row > 0) & (row < 1)).sum() * 2**i)
     assert widths == sorted(widths)        # coarser octaves join over wider seams
+
+
+@pytest.mark.parametrize("kind", ["left-right", "top-bottom", "circle"])
+def test_seam_roughness_matches_a_pixel_by_pixel_count(kind):
+    height, width, band = 23, 31, 3
+    image = torch.rand((1, 3, height, width), generator=torch.Generator().manual_seed(7))
+    mask = make_mask(kind, height, width, radius=0.3)
+    hard = mask[0, 0].numpy() > 0.5
+    pixels = image[0].double().numpy()
+    edges = [(y, x) for y in range(height) for x in range(width)
+             if (x > 0 and hard[y, x] != hard[y, x - 1]) or (y > 0 and hard[y, x] != hard[y - 1, x])]
+    energies = []
+    for y in range(height):
+        for x in range(width):
+            if any(max(abs(y - ey), abs(x - ex)) <= band for ey, ex in edges):
+                gy = pixels[:, y, x] - pixels[:, y - 1, x] if y > 0 else 0 * pixels[:, y, x]
+                gx = pixels[:, y, x] - pixels[:, y, x - 1] if x > 0 else 0 * pixels[:, y, x]
+                energies.append(float((gy**2 + gx**2).sum()))
+    assert seam_roughness(image, mask, band) == pytest.approx(np.mean(energies), rel=1e-5)
