@@ -109,9 +109,9 @@ def coefficient_view(net: DownsizeNet, image: np.ndarray, scale: float) -> Coeff
     net = _on_device(net, x.device).eval()
     size = output_size(image.shape[0], image.shape[1], scale)
     with torch.no_grad():
-        coefficients = net.coefficients(x, size)[0]
+        output, coefficients = net.resize_and_coefficients(x, size)
+        coefficients = coefficients[0]
         flat = net.coefficients(x.mean(dim=(2, 3), keepdim=True).expand_as(x).contiguous(), size)[0]
-        output = net(x, size)
         reference = net.distances(image.shape[0], image.shape[1], size, device=x.device)
         bilinear = F.interpolate(x, size, mode="bilinear", align_corners=False)
     departure = 0.5 * (coefficients - reference).abs().sum(0)

@@ -177,6 +177,16 @@ class DownsizeNet(nn.Module):
         pixels, coefficients, rows, cols = self._coefficients(x, size)
         return gather_and_mix(pixels, coefficients, rows, cols).permute(0, 3, 1, 2)
 
+    def resize_and_coefficients(self, x: torch.Tensor, size: tuple[int, int]) -> tuple[torch.Tensor, torch.Tensor]:
+        """:meth:`forward` and :meth:`coefficients` from one pass of the network (half the work of both).
+
+        Shape:
+            Input: ``(B, C, H, W)``. Output: ``(B, C, h, w)`` and ``(B, K, h, w)``.
+        """
+        pixels, coefficients, rows, cols = self._coefficients(x, size)
+        return (gather_and_mix(pixels, coefficients, rows, cols).permute(0, 3, 1, 2),
+                coefficients.permute(0, 3, 1, 2))
+
     def coefficients(self, x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
         """The interpolation coefficients of every output pixel.
 

@@ -82,6 +82,17 @@ def test_the_special_case_coefficients_are_the_bilinear_weights_of_the_offsets()
     torch.testing.assert_close(coefficients[:, 0, 2], torch.tensor(expected), atol=1e-6, rtol=0)
 
 
+def test_one_pass_gives_pytorchs_bilinear_result_and_the_bilinear_weights():
+    net = DownsizeNet.as_bilinear(in_channels=1)
+    image = torch.rand(1, 1, 10, 10, generator=torch.Generator().manual_seed(3))
+    output, coefficients = net.resize_and_coefficients(image, (3, 3))
+    torch.testing.assert_close(output, F.interpolate(image, (3, 3), mode="bilinear", align_corners=False),
+                               atol=1e-5, rtol=0)
+    dy, dx = 1 / 6, 5 / 6       # output row 0, column 2, as above
+    expected = [(1 - dx) * (1 - dy), dx * (1 - dy), (1 - dx) * dy, dx * dy]
+    torch.testing.assert_close(coefficients[0, :, 0, 2], torch.tensor(expected), atol=1e-6, rtol=0)
+
+
 # -- conventions ------------------------------------------------------------------------------
 def test_convention_projection_follows_align_corners_false():
     for n_in, n_out in [(10, 3), (50, 15), (7, 13), (1, 4), (5, 1)]:
