@@ -40,13 +40,13 @@ class SearchReport:
 
     @property
     def exhaustive_spread_ms(self) -> float:
-        """Half the range of the exhaustive runs: the ``±`` beside their median."""
-        return _half_range(self.exhaustive_runs_ms)
+        """Half the interquartile range of the exhaustive runs: the ``±`` beside their median."""
+        return _half_spread(self.exhaustive_runs_ms)
 
     @property
     def coarse_to_fine_spread_ms(self) -> float:
-        """Half the range of the coarse-to-fine runs: the ``±`` beside their median."""
-        return _half_range(self.coarse_to_fine_runs_ms)
+        """Half the interquartile range of the coarse-to-fine runs: the ``±`` beside their median."""
+        return _half_spread(self.coarse_to_fine_runs_ms)
 
     @property
     def time_ratio(self) -> float:
@@ -80,14 +80,18 @@ def _gray(image: np.ndarray) -> torch.Tensor:
     return luminance(to_tensor(image, device="cpu"))[0]
 
 
-TIMING_NOTE = ("Times are the median of several runs, ± half their range. On a small image fixed set-up "
-               "costs (building the pyramid, starting each step) weigh as much as the scoring itself, "
-               "and other work on the machine moves every time; the count of positions scored is the "
-               "measure that does not depend on the machine.")
+TIMING_NOTE = ("Times are the median of several runs, ± half the spread of their middle half. On a small "
+               "image fixed set-up costs (building the pyramid, starting each step) weigh as much as the "
+               "scoring itself, and other work on the machine moves every time; the count of positions "
+               "scored is the measure that does not depend on the machine.")
 
 
-def _half_range(times: tuple[float, ...]) -> float:
-    return (max(times) - min(times)) / 2 if times else 0.0
+def _half_spread(times: tuple[float, ...]) -> float:
+    """Half the interquartile range: one run slowed by other work on the machine does not move it."""
+    if len(times) < 2:
+        return 0.0
+    low, _, high = statistics.quantiles(times, n=4, method="inclusive")
+    return (high - low) / 2
 
 
 def _interleaved_ms(first, second, repeats: int) -> tuple[list[float], Match, list[float], Match]:
