@@ -116,7 +116,7 @@ if lesson.section(0, ask=ASK[0]):
     a, b, c = st.columns(3)
     a.metric("Positions scored, exhaustive", f"{ex.total_evaluations:,}")
     b.metric("Positions scored, coarse-to-fine", f"{c2f.total_evaluations:,}",
-             delta=f"{report.evaluation_ratio:.2f}× of exhaustive", delta_color="off")
+             delta=f"{report.evaluation_ratio:.2f}× of exhaustive", delta_color="off", delta_arrow="off")
     c.metric("Same place?", "yes" if report.same_place else "no")
     if not report.same_place:
         st.warning(
@@ -164,9 +164,9 @@ if lesson.section(2, ask=ASK[2]):
     with lesson.more():
         a, b, c = st.columns(3)
         a.metric("Time, exhaustive", f"{report.exhaustive_ms:.1f} ms",
-                 delta=f"± {report.exhaustive_spread_ms:.1f} ms", delta_color="off")
+                 delta=f"± {report.exhaustive_spread_ms:.1f} ms", delta_color="off", delta_arrow="off")
         b.metric("Time, coarse-to-fine", f"{report.coarse_to_fine_ms:.1f} ms",
-                 delta=f"± {report.coarse_to_fine_spread_ms:.1f} ms", delta_color="off")
+                 delta=f"± {report.coarse_to_fine_spread_ms:.1f} ms", delta_color="off", delta_arrow="off")
         c.metric("Time, coarse-to-fine ÷ exhaustive", f"{report.time_ratio:.2f}×")
         st.caption(TIMING_NOTE)
     fewest = min(report.evaluations_by_levels)
