@@ -293,6 +293,9 @@ def main() -> None:
     parser.add_argument("--budget-s", type=float, default=float(os.environ.get("BROWSER_BUDGET_S", "2400")),
                         help="start no round that would end past this many seconds (the first always runs)")
     parser.add_argument("--pages", default="", help="comma-separated page names (default: all)")
+    parser.add_argument("--default-only", action="store_true",
+                        help="no 2048² uploads: the default sample's results stay in the server's cache between "
+                             "rounds, so first loads measure sending and drawing rather than computing")
     args = parser.parse_args()
     wanted = [p for p in args.pages.split(",") if p]
     pages = [(n, p) for n, p in PAGES if not wanted or n in wanted]
@@ -321,13 +324,15 @@ def main() -> None:
                 break
             for index, (name, path) in enumerate(pages):
                 started = time.perf_counter()
-                png = picture(Path(tmp) / f"upload-{round_}-{index}.png", seed=1000 * round_ + index)
+                png = None if args.default_only else picture(Path(tmp) / f"upload-{round_}-{index}.png",
+                                                             seed=1000 * round_ + index)
                 try:
                     refs[name].append(visit(browser, reference, "/"))
                     visits[name].append(visit(browser, app, path, png, section_slider=SECTION_SLIDERS.get(name)))
                 except Exception as error:   # noqa: BLE001
                     print(f"round {round_} {name}: {error}", file=sys.stderr)
-                png.unlink()
+                if png is not None:
+                    png.unlink()
                 print(f"round {round_} {name}: {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
         browser.close()
     visits = {name: runs for name, runs in visits.items() if runs}
