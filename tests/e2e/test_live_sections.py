@@ -16,14 +16,15 @@ pytestmark = pytest.mark.e2e
 FULL_RUN = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_SUCCESSFULLY")
 SECTION_RUN = ForwardMsg.ScriptFinishedStatus.Value("FINISHED_FRAGMENT_RUN_SUCCESSFULLY")
 
-# page, a slider inside one section, a figure of another section that must not be sent again
+# page, a slider inside one section, a figure of that section (sent again; None: it has none),
+# and a figure of another section that must not be sent again
 CASES = [
-    ("/pyramids", "Octaves down", "pyramid-stacked"),
-    ("/resize", "Wipe: where B starts (% of the width)", "results"),
-    ("/sampling", "Kernel k", "down-true-size"),
-    ("/modules", "Unit height (share of the map)", "segmentation"),
-    ("/receptive-field", "Unit row", "rf-theory-vs-effective"),
-    ("/scale-invariance", "Rounds of 2×2 max pooling", "squares-bias"),
+    ("/pyramids", "Octaves down", "aliasing-images", "pyramid-stacked"),
+    ("/resize", "Wipe: where B starts (% of the width)", "ab-wipe", "results"),
+    ("/sampling", "Kernel k", None, "down-true-size"),
+    ("/modules", "Unit height (share of the map)", "trained-erf", "segmentation"),
+    ("/receptive-field", "Unit row", "rf-image", "rf-theory-vs-effective"),
+    ("/scale-invariance", "Rounds of 2×2 max pooling", "squares-activations", "squares-bias"),
 ]
 
 
@@ -74,8 +75,8 @@ def _step(page, messages: Messages, name: str) -> None:
     settle(page)
 
 
-@pytest.mark.parametrize(("path", "slider", "elsewhere"), CASES, ids=[c[0] for c in CASES])
-def test_a_sections_own_slider_reruns_only_that_section(page, path, slider, elsewhere):
+@pytest.mark.parametrize(("path", "slider", "own", "elsewhere"), CASES, ids=[c[0] for c in CASES])
+def test_a_sections_own_slider_reruns_only_that_section(page, path, slider, own, elsewhere):
     messages = Messages(page)
     page.goto(path)
     settle(page)
@@ -85,6 +86,8 @@ def test_a_sections_own_slider_reruns_only_that_section(page, path, slider, else
     assert SECTION_RUN in messages.endings and FULL_RUN not in messages.endings, (
         f"the step reran the whole page: {messages.endings}")
     assert elsewhere not in messages.figures
+    if own is not None:
+        assert own in messages.figures, f"the section's own figure was not sent again: {messages.figures}"
 
 
 def test_a_page_wide_control_still_reruns_every_section(page):
