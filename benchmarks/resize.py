@@ -81,30 +81,25 @@ def direct(key: str, image: np.ndarray, size: tuple[int, int]):
     if key == "downsizenet-bilinear":
         from core.downsizenet import DownsizeNet
 
-        net = DownsizeNet.as_bilinear().to(on).eval()
-
-        def downsizenet():
-            x = torch.from_numpy(image).to(on).permute(2, 0, 1).unsqueeze(0).float().div(255.0)
-            with torch.no_grad():
-                y = net(x, size)
-            out = (y * 255.0).round().clamp(0, 255).to(torch.uint8)[0].permute(1, 2, 0).cpu().numpy()
-            sync()
-            return out
-        return "DownsizeNet.as_bilinear()(x, size)", downsizenet
+        return "DownsizeNet.as_bilinear()(x, size)", _network_call(DownsizeNet.as_bilinear().to(on).eval(),
+                                                                   image, size, on, sync)
     if key.startswith("downsizenet-"):   # a shipped, trained network
         from core.models import load_model
 
-        trained = load_model(key).to(on)
-
-        def shipped():
-            x = torch.from_numpy(image).to(on).permute(2, 0, 1).unsqueeze(0).float().div(255.0)
-            with torch.no_grad():
-                y = trained(x, size)
-            out = (y * 255.0).round().clamp(0, 255).to(torch.uint8)[0].permute(1, 2, 0).cpu().numpy()
-            sync()
-            return out
-        return f"load_model({key!r})(x, size)", shipped
+        return f"load_model({key!r})(x, size)", _network_call(load_model(key).to(on), image, size, on, sync)
     raise ValueError(f"No direct call for {key!r}.")
+
+
+def _network_call(net, image: np.ndarray, size: tuple[int, int], on, sync):
+    """A direct call of a DownsizeNet on the uint8 image, as a user would write it, rounded back to uint8."""
+    def call():
+        x = torch.from_numpy(image).to(on).permute(2, 0, 1).unsqueeze(0).float().div(255.0)
+        with torch.no_grad():
+            y = net(x, size)
+        out = (y * 255.0).round().clamp(0, 255).to(torch.uint8)[0].permute(1, 2, 0).cpu().numpy()
+        sync()
+        return out
+    return call
 
 
 def context(key: str, image: np.ndarray, size: tuple[int, int]):
