@@ -12,7 +12,7 @@ from collections.abc import Iterable
 import numpy as np
 import plotly.graph_objects as go
 
-from ui.figures import image_figure, image_grid_figure
+from ui.figures import add_colorbar, image_figure, image_grid_figure
 from ui.imaging import SEQUENTIAL, colorize
 
 _MARGIN = dict(l=10, r=10, t=50, b=10)
@@ -106,16 +106,8 @@ def compare_fields_figure(theoretical: np.ndarray, region: np.ndarray, erf: np.n
          "effective field: |∂ unit / ∂ input|, max 1"], cols=2, max_side=512, match_axes=True)
     for axis in ("", "2"):
         _rect(fig, rectangle, colour=UNCLIPPED, name="theoretical", xref=f"x{axis}", yref=f"y{axis}", width=2)
-    _add_gradient_colorbar(fig)
+    add_colorbar(fig, 0.0, 1.0, SEQUENTIAL, "gradient")   # the field images are pictures, without a scale
     return fig
-
-
-def _add_gradient_colorbar(fig: go.Figure) -> None:
-    """The 0–1 gradient scale of the colourised field images (they are pictures, without a scale of their own)."""
-    fig.add_trace(go.Scatter(
-        x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip",
-        marker=dict(colorscale=SEQUENTIAL, cmin=0, cmax=1, color=[0], showscale=True,
-                    colorbar=dict(title=dict(text="gradient", side="right"), thickness=12, len=0.8))))
 
 
 def profile_figure(erf_row: np.ndarray, theoretical_row: np.ndarray, row: int) -> go.Figure:
@@ -158,5 +150,5 @@ def trunk_erfs_figure(trained: np.ndarray, untrained: np.ndarray, rectangle: Box
     fig = image_grid_figure(maps, titles, cols=2, max_side=512, match_axes=True, row_height=380)
     for axis in ("", "2"):
         _rect(fig, shifted, colour=UNCLIPPED, name="theoretical", xref=f"x{axis}", yref=f"y{axis}", width=2)
-    _add_gradient_colorbar(fig)
+    add_colorbar(fig, 0.0, 1.0, SEQUENTIAL, "gradient")   # the field images are pictures, without a scale
     return fig

@@ -174,8 +174,7 @@ class DownsizeNet(nn.Module):
         Shape:
             Input: ``(B, C, H, W)``. Output: ``(B, C, h, w)`` (laid out channels-last in memory).
         """
-        pixels, coefficients, rows, cols = self._coefficients(x, size)
-        return gather_and_mix(pixels, coefficients, rows, cols).permute(0, 3, 1, 2)
+        return self.resize_and_coefficients(x, size)[0]
 
     def resize_and_coefficients(self, x: torch.Tensor, size: tuple[int, int]) -> tuple[torch.Tensor, torch.Tensor]:
         """:meth:`forward` and :meth:`coefficients` from one pass of the network (half the work of both).
