@@ -70,8 +70,14 @@ class Phase:
     run_started: float | None = None                        # first run start (new_session)
     run_finished: float | None = None                       # last run end (script_finished)
     runs: int = 0
+    endings: list[int] = field(default_factory=list)       # every run's ScriptFinishedStatus, in order
     running: bool = False
     http: dict[bool, int] = field(default_factory=dict)     # static? → body bytes, once counted
+
+    @property
+    def figures(self) -> list[str]:
+        """The names of the figures sent, in full or by reference to an identical earlier message."""
+        return [kind.split(" ")[1] for _, _, kind in self.frames if kind.startswith("figure ")]
 
     @property
     def ws_bytes(self) -> int:
@@ -120,6 +126,7 @@ class Recorder:
             phase.run_started = phase.run_started or now
             phase.running, phase.run_charts = True, set()
         elif kind == "script_finished":
+            phase.endings.append(message.script_finished)
             if message.script_finished in _RUN_ENDED:
                 phase.running, phase.run_finished = False, now
                 phase.runs += 1

@@ -1,7 +1,8 @@
 """A slider inside one section reruns that section only; a page-wide control reruns the whole page.
 
-The server's websocket messages are decoded (Streamlit's ``ForwardMsg``): a section's own step must
-end as a fragment run and send none of the other sections' figures.
+The server's websocket messages are decoded (Streamlit's ``ForwardMsg``, by the browser benchmark's
+:class:`benchmarks.browser_probe.Recorder`): a section's own step must end as a fragment run and
+send none of the other sections' figures.
 """
 
 import contextlib
@@ -10,6 +11,7 @@ import pytest
 from playwright.sync_api import expect
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
+from benchmarks.browser_probe import Recorder
 from tests.e2e.conftest import settle, wait_idle
 
 pytestmark = pytest.mark.e2e
@@ -28,41 +30,12 @@ CASES = [
 ]
 
 
-class Messages:
-    """The figures each run sends and how the runs end, decoded from the page's websocket."""
-
-    def __init__(self, page) -> None:
-        self.figures: list[str] = []   # sent in full, or by reference to an earlier identical message
-        self.endings: list[int] = []
-        self._by_hash: dict[str, str] = {}
-        page.on("websocket", lambda ws: ws.on("framereceived", self._frame))
-
-    def clear(self) -> None:
-        self.figures, self.endings = [], []
-
-    def _frame(self, payload) -> None:
-        try:
-            message = ForwardMsg.FromString(payload if isinstance(payload, bytes) else payload.encode())
-        except Exception:   # noqa: BLE001  not a ForwardMsg
-            return
-        kind = message.WhichOneof("type")
-        if kind == "script_finished":
-            self.endings.append(message.script_finished)
-        elif kind == "ref_hash" and message.ref_hash in self._by_hash:
-            self.figures.append(self._by_hash[message.ref_hash])
-        elif kind == "delta" and message.delta.WhichOneof("type") == "new_element":
-            element = message.delta.new_element
-            if element.WhichOneof("type") == "plotly_chart":
-                name = element.plotly_chart.id.split("-figure-", 1)[-1]
-                self.figures.append(name)
-                self._by_hash[message.hash] = name
-
-
-def _step(page, messages: Messages, name: str) -> None:
+def _step(page, recorder: Recorder, name: str):
+    """One keyboard step of the slider called ``name``; what the server sent for it (a Phase)."""
     slider = page.get_by_role("slider", name=name).first
     slider.scroll_into_view_if_needed()
     before = slider.get_attribute("aria-valuenow")
-    messages.clear()
+    phase = recorder.phase()
     slider.focus()
     for key in ("ArrowRight", "ArrowLeft"):   # left when the slider sits at its right end
         page.keyboard.press(key)
@@ -73,27 +46,28 @@ def _step(page, messages: Messages, name: str) -> None:
     page.wait_for_timeout(500)
     wait_idle(page)
     settle(page)
+    return phase
 
 
 @pytest.mark.parametrize(("path", "slider", "own", "elsewhere"), CASES, ids=[c[0] for c in CASES])
 def test_a_sections_own_slider_reruns_only_that_section(page, path, slider, own, elsewhere):
-    messages = Messages(page)
+    recorder = Recorder(page)
     page.goto(path)
     settle(page)
-    assert elsewhere in messages.figures, f"{elsewhere} is not a figure of {path}: the case is stale"
-    _step(page, messages, slider)
-    assert messages.endings, "no run followed the slider step"
-    assert SECTION_RUN in messages.endings and FULL_RUN not in messages.endings, (
-        f"the step reran the whole page: {messages.endings}")
-    assert elsewhere not in messages.figures
+    assert elsewhere in recorder.current.figures, f"{elsewhere} is not a figure of {path}: the case is stale"
+    step = _step(page, recorder, slider)
+    assert step.endings, "no run followed the slider step"
+    assert SECTION_RUN in step.endings and FULL_RUN not in step.endings, (
+        f"the step reran the whole page: {step.endings}")
+    assert elsewhere not in step.figures
     if own is not None:
-        assert own in messages.figures, f"the section's own figure was not sent again: {messages.figures}"
+        assert own in step.figures, f"the section's own figure was not sent again: {step.figures}"
 
 
 def test_a_page_wide_control_still_reruns_every_section(page):
-    messages = Messages(page)
+    recorder = Recorder(page)
     page.goto("/pyramids")
     settle(page)
-    _step(page, messages, "Levels (octaves)")
-    assert FULL_RUN in messages.endings
-    assert "pyramid-stacked" in messages.figures
+    step = _step(page, recorder, "Levels (octaves)")
+    assert FULL_RUN in step.endings
+    assert "pyramid-stacked" in step.figures
